@@ -1,0 +1,1 @@
+"""The Dash dashboard: pages, services, figures and the access-control layer."""

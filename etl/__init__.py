@@ -1,0 +1,1 @@
+"""ETL layer: synthetic data, feed parsers, and the atomic DuckDB warehouse build."""

@@ -1,0 +1,1 @@
+"""Feed parsers: one module per feed (survey, selfassessment, roster, badges)."""
