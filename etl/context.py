@@ -38,7 +38,7 @@ class EtlSettings:
         )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_table(name: str) -> pd.DataFrame:
     """A code list or published table from data/reference/<name>.csv, as strings."""
     path = REFERENCE_DIR / f"{name}.csv"
