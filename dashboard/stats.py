@@ -10,6 +10,9 @@ import pandas as pd
 
 Z95 = 1.959963984540054
 
+# Inputs may be lists, numpy arrays or pandas Series.
+Values = Sequence[float] | Sequence[int] | Sequence[bool] | np.ndarray | pd.Series
+
 
 def kish_n_eff(sum_w: float, sum_w2: float) -> float:
     """Kish's effective sample size (Σw)² / Σw²; equals n when all weights are 1."""
@@ -65,7 +68,7 @@ def welch_diff_interval(
     return (d - z * se, d + z * se)
 
 
-def borich_mwds(importance: Sequence[float], proficiency: Sequence[float]) -> float:
+def borich_mwds(importance: Values, proficiency: Values) -> float:
     """Borich's mean weighted discrepancy score for one competency.
 
     Each respondent's discrepancy (importance − proficiency) is weighted by the item's mean
@@ -87,7 +90,7 @@ def borich_from_sums(n: float, sum_importance: float, sum_proficiency: float) ->
     return (sum_importance / n) * ((sum_importance - sum_proficiency) / n)
 
 
-def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> pd.DataFrame:
+def kaplan_meier(durations: Values, events: Values) -> pd.DataFrame:
     """Kaplan–Meier estimate from individual durations and event flags (False = censored)."""
     frame = pd.DataFrame({"t": np.asarray(durations, dtype=float), "event": np.asarray(events, dtype=bool)})
     counts = (
@@ -98,9 +101,7 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> pd.DataF
     return kaplan_meier_counts(counts["t"], counts["d"], counts["c"])
 
 
-def kaplan_meier_counts(
-    times: Sequence[float], events: Sequence[int], censored: Sequence[int]
-) -> pd.DataFrame:
+def kaplan_meier_counts(times: Values, events: Values, censored: Values) -> pd.DataFrame:
     """Kaplan–Meier from grouped counts: at each time t, d events and c censored.
 
     Censored observations at t are still at risk at t (the usual convention). Returns one row per
@@ -142,7 +143,7 @@ def kaplan_meier_counts(
     )
 
 
-def competition_rank(values: Sequence[float]) -> list[int]:
+def competition_rank(values: Values) -> list[int]:
     """Standard competition ranking (1224), highest value first: the report's rank convention."""
     arr = np.asarray(values, dtype=float)
     return [int(1 + np.sum(arr > v)) for v in arr]
