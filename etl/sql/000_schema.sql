@@ -32,6 +32,28 @@ CREATE TABLE IF NOT EXISTS agency (
     region      VARCHAR
 );
 
+-- Small code lists (data/reference/*.csv) so that every code column has a dimension to join.
+CREATE TABLE IF NOT EXISTS gov_level (
+    gov_level_code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    table13_group  VARCHAR                -- central | local | unknown (Table 13's grouping)
+);
+
+CREATE TABLE IF NOT EXISTS agency_type (
+    agency_type_code VARCHAR PRIMARY KEY, gov_level VARCHAR NOT NULL,  -- central | local
+    name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rank_class (
+    rank_class_code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    grade_min SMALLINT, grade_max SMALLINT
+);
+
+CREATE TABLE IF NOT EXISTS personnel_type (
+    personnel_type_code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    questionnaire_option VARCHAR,         -- Q1 answer A-D
+    direct_it BOOLEAN NOT NULL            -- counts in the direct IT workforce
+);
+
 CREATE TABLE IF NOT EXISTS task_item (
     task_code VARCHAR PRIMARY KEY, domain VARCHAR NOT NULL, item VARCHAR NOT NULL,
     name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL
