@@ -1,0 +1,154 @@
+"""Small-cell suppression: the ONE function every chart, table, download and summary passes through."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dashboard.scope import Scope
+
+SUPPRESSED_COL = "suppressed"
+_ROW_CELL = "__cell_row__"
+
+
+def _mask(df: pd.DataFrame, total_rows: pd.Series | Sequence[bool] | str | None) -> np.ndarray:
+    """Boolean array marking the rows that are totals (margins) rather than cells."""
+    if total_rows is None:
+        return np.zeros(len(df), dtype=bool)
+    if isinstance(total_rows, str):
+        return df[total_rows].fillna(False).to_numpy(dtype=bool)
+    return np.asarray(total_rows, dtype=bool)
+
+
+def _small(n: np.ndarray, k: int) -> np.ndarray:
+    return (n > 0) & (n < k)
+
+
+def _secondary(cells: pd.DataFrame, dims: list[str], k: int) -> np.ndarray:
+    """Hide more cells until no margin lets anyone recover a hidden cell.
+
+    For every margin (the cells that differ only in one dimension and so add up to one total),
+    the hidden cells must be either none or at least two whose combined n is >= k: a single
+    hidden cell equals "total minus the visible ones", and a hidden pair of 3 + 4 would reveal a
+    group of 7. The smallest visible non-zero cell is added until that holds; margins of all
+    dimensions are revisited until nothing changes, because hiding a cell in one margin can
+    leave a lone hidden cell in another.
+    """
+    hidden = cells["_hidden"].to_numpy(dtype=bool).copy()
+    n = cells["_n"].to_numpy(dtype=float)
+    partitions: list[np.ndarray] = []
+    for d in dims:
+        others = [x for x in dims if x != d]
+        if others:
+            codes = cells.groupby(others, dropna=False, sort=False).ngroup().to_numpy()
+        else:
+            codes = np.zeros(len(cells), dtype=int)
+        for code in np.unique(codes):
+            partitions.append(np.flatnonzero(codes == code))
+    changed = True
+    while changed:
+        changed = False
+        for idx in partitions:
+            while True:
+                h = idx[hidden[idx] & (n[idx] > 0)]
+                mass = n[h].sum()
+                if len(h) == 0 or (len(h) >= 2 and mass >= k):
+                    break
+                candidates = idx[~hidden[idx] & (n[idx] > 0)]
+                if len(candidates) == 0:
+                    break  # everything non-zero is hidden already; the margin itself is small
+                pick = candidates[np.argmin(n[candidates])]
+                hidden[pick] = True
+                changed = True
+    return hidden
+
+
+def suppress(
+    df: pd.DataFrame,
+    scope: Scope,
+    n_col: str = "n",
+    value_cols: Sequence[str] | None = None,
+    group_cols: Sequence[str] | None = None,
+    total_rows: pd.Series | Sequence[bool] | str | None = None,
+    parent_n_cols: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Return a copy of ``df`` with small cells hidden and a boolean ``suppressed`` column.
+
+    - ``n_col``: the unweighted number of people behind each row's figures.
+    - ``value_cols``: the figures to blank (default: every numeric column except ``n_col``,
+      ``group_cols`` and ``parent_n_cols``). ``n_col`` itself is blanked too when hidden.
+    - ``group_cols``: the dimension columns whose combinations are the table's cells. Rows with
+      the same combination (e.g. one row per competency of the same tier) share one cell and one
+      n. Margins along every dimension are protected by secondary suppression. ``None`` treats
+      every row as a cell of one margin (safe default for a one-dimensional table).
+    - ``total_rows``: a boolean mask (or the name of a boolean column) of rows that are margins
+      (e.g. an "all tiers" row); they are hidden when small but are not cells of any margin.
+    - ``parent_n_cols``: for filtered tables, columns with the n of the same cell with one (or
+      more) of the active filters removed. A cell is hidden when ``0 < parent - n < min_cell``,
+      so that two filter settings cannot be subtracted to reveal a small group.
+
+    Cells with ``0 < n < scope.min_cell`` are hidden (primary), then secondary suppression runs.
+    ``scope.unsuppressed`` (planners, when configured) skips both. The parent columns are
+    dropped from the result: they are not figures to show.
+    """
+    out = df.copy()
+    parents = [c for c in parent_n_cols if c in out.columns]
+    k = int(scope.min_cell)
+    if scope.unsuppressed or out.empty or k <= 1:
+        out[SUPPRESSED_COL] = False
+        return out.drop(columns=parents)
+
+    dims = list(group_cols) if group_cols else []
+    if value_cols is None:
+        skip = {n_col, SUPPRESSED_COL, *dims, *parents}
+        value_cols = [c for c in out.columns if c not in skip and pd.api.types.is_numeric_dtype(out[c])]
+        value_cols = [c for c in value_cols if not pd.api.types.is_bool_dtype(out[c])]
+    n_all = pd.to_numeric(out[n_col], errors="coerce").fillna(0).to_numpy(dtype=float)
+    is_total = _mask(out, total_rows)
+
+    # Primary: the cell's own n, and every parent-minus-cell difference, must not be small.
+    primary = _small(n_all, k)
+    for p in parents:
+        parent_n = pd.to_numeric(out[p], errors="coerce").to_numpy(dtype=float)
+        diff = np.where(np.isnan(parent_n), 0.0, parent_n - n_all)
+        primary |= _small(diff, k)
+
+    hidden_rows = primary.copy()
+    cell_rows = np.flatnonzero(~is_total)
+    if len(cell_rows):
+        work = out.iloc[cell_rows]
+        if dims:
+            cell_id = work.groupby(dims, dropna=False, sort=False).ngroup().to_numpy()
+        else:
+            cell_id = np.arange(len(work))
+        frame = pd.DataFrame({"_cell": cell_id, "_n": n_all[cell_rows], "_hidden": primary[cell_rows]})
+        for d in dims:
+            frame[d] = work[d].to_numpy()
+        if not dims:
+            frame[_ROW_CELL] = 0
+        cells = frame.groupby("_cell", sort=True).agg(
+            {"_n": "max", "_hidden": "max", **{d: "first" for d in (dims or [_ROW_CELL])}}
+        )
+        cells["_hidden"] = _secondary(cells, dims or [_ROW_CELL], k)
+        hidden_rows[cell_rows] = cells["_hidden"].to_numpy(dtype=bool)[cell_id]
+
+    out[SUPPRESSED_COL] = hidden_rows
+    if hidden_rows.any():
+        for col in [n_col, *value_cols]:
+            if col not in out.columns:
+                continue
+            if pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_float_dtype(out[col]):
+                out[col] = out[col].astype("float64")
+            elif not pd.api.types.is_numeric_dtype(out[col]):
+                out[col] = out[col].astype(object)
+            out.loc[hidden_rows, col] = np.nan if pd.api.types.is_float_dtype(out[col]) else None
+    return out.drop(columns=parents)
+
+
+def is_safe_count(n: int | float | None, scope: Scope) -> bool:
+    """True when a single figure resting on ``n`` people may be shown (0 or >= threshold)."""
+    if scope.unsuppressed or n is None or (isinstance(n, float) and np.isnan(n)):
+        return True
+    return not (0 < n < scope.min_cell)
