@@ -1,0 +1,407 @@
+"""A minimal Dash renderer in Python: walks the layout, fires callbacks as the browser would, records each request."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any, Protocol
+
+CALLBACK_PATH = "/_dash-update-component"
+MAX_FIRES = 300
+
+
+class Transport(Protocol):
+    """An HTTP client: the Flask test client adapter or a requests session adapter."""
+
+    def get(self, path: str) -> Response: ...
+
+    def post_json(self, path: str, body: Any) -> Response: ...
+
+    def post_form(self, path: str, form: dict[str, str]) -> Response: ...
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes  # decoded (uncompressed) body
+    wire_bytes: int  # bytes on the wire (compressed when the server compressed)
+    elapsed_ms: float  # client-side wall time
+
+    @property
+    def server_ms(self) -> float | None:
+        """The app's own time from the Server-Timing header (dashboard.logging_setup)."""
+        m = re.search(r"app;dur=([0-9.]+)", self.headers.get("server-timing", ""))
+        return float(m.group(1)) if m else None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class FlaskTransport:
+    """In-process transport over app.server.test_client() (no sockets: pure server time)."""
+
+    def __init__(self, server: Any) -> None:
+        self.client = server.test_client()
+
+    def _wrap(self, resp: Any, t0: float) -> Response:
+        raw = resp.get_data()
+        headers = {k.lower(): v for k, v in resp.headers.items()}
+        body = gzip.decompress(raw) if headers.get("content-encoding") == "gzip" else raw
+        return Response(resp.status_code, headers, body, len(raw), (time.perf_counter() - t0) * 1000)
+
+    def get(self, path: str) -> Response:
+        t0 = time.perf_counter()
+        return self._wrap(self.client.get(path, headers={"Accept-Encoding": "gzip"}), t0)
+
+    def post_json(self, path: str, body: Any) -> Response:
+        t0 = time.perf_counter()
+        return self._wrap(self.client.post(path, json=body, headers={"Accept-Encoding": "gzip"}), t0)
+
+    def post_form(self, path: str, form: dict[str, str]) -> Response:
+        t0 = time.perf_counter()
+        return self._wrap(self.client.post(path, data=form, headers={"Accept-Encoding": "gzip"}), t0)
+
+
+class HttpTransport:
+    """Transport over a real socket with requests (gunicorn on loopback)."""
+
+    def __init__(self, base_url: str, session: Any = None) -> None:
+        import requests
+
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+
+    def _wrap(self, resp: Any, t0: float) -> Response:
+        # requests decodes gzip transparently; the wire size is the Content-Length it received.
+        headers = {k.lower(): v for k, v in resp.headers.items()}
+        body = resp.content
+        wire = int(headers.get("content-length", len(body)))
+        return Response(resp.status_code, headers, body, wire, (time.perf_counter() - t0) * 1000)
+
+    def get(self, path: str) -> Response:
+        t0 = time.perf_counter()
+        return self._wrap(self.session.get(self.base_url + path, allow_redirects=True, timeout=60), t0)
+
+    def post_json(self, path: str, body: Any) -> Response:
+        t0 = time.perf_counter()
+        return self._wrap(self.session.post(self.base_url + path, json=body, timeout=60), t0)
+
+    def post_form(self, path: str, form: dict[str, str]) -> Response:
+        t0 = time.perf_counter()
+        return self._wrap(self.session.post(self.base_url + path, data=form, timeout=60), t0)
+
+
+# ---------------------------------------------------------------- sign-in through the HTML form
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.inputs: list[dict[str, str]] = []
+        self._in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and self.action is None:
+            self._in_form = True
+            self.action = a.get("action", "")
+        elif tag == "input" and self._in_form:
+            self.inputs.append(a)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+
+
+def login(transport: Transport, user: str, password: str = "demo", path: str = "/login") -> Response:
+    """Sign in through the login page's HTML form (hidden fields such as a CSRF token included)."""
+    page = transport.get(path)
+    parser = _FormParser()
+    parser.feed(page.body.decode("utf-8", errors="replace"))
+    form: dict[str, str] = {}
+    for inp in parser.inputs:
+        name, kind = inp.get("name", ""), inp.get("type", "text").lower()
+        if not name:
+            continue
+        if kind == "password" or "pass" in name.lower():
+            form[name] = password
+        elif kind == "hidden":
+            form[name] = inp.get("value", "")
+        elif kind in ("text", "email", "") and ("user" in name.lower() or "name" in name.lower()):
+            form[name] = user
+    if not form:
+        # No HTML form (e.g. a login page rendered by Dash): the conventional field names.
+        form = {"username": user, "password": password}
+    action = parser.action or path
+    resp = transport.post_form(action if action.startswith("/") else path, form)
+    if resp.status >= 400:
+        raise RuntimeError(f"sign-in as {user} failed with HTTP {resp.status}")
+    return resp
+
+
+# ---------------------------------------------------------------- layout handling
+def id_key(cid: Any) -> str:
+    """The renderer's string form of a component id (dict ids: sorted compact JSON)."""
+    if isinstance(cid, dict):
+        return json.dumps(cid, sort_keys=True, separators=(",", ":"))
+    return str(cid)
+
+
+def _parse_id(text: str) -> Any:
+    return json.loads(text) if text.startswith("{") else text
+
+
+def iter_components(node: Any) -> Iterator[dict[str, Any]]:
+    """Every component dict ({type, namespace, props}) in a layout tree, depth first."""
+    if isinstance(node, list):
+        for item in node:
+            yield from iter_components(item)
+    elif isinstance(node, dict):
+        if "props" in node and "type" in node:
+            yield node
+            for value in node["props"].values():
+                yield from iter_components(value)
+        else:
+            for value in node.values():
+                yield from iter_components(value)
+
+
+def split_output(spec: str) -> list[tuple[str, str]]:
+    """'..a.children...b.figure..' or 'a.children' -> [(id, prop), ...]."""
+    parts = spec[2:-2].split("...") if spec.startswith("..") else [spec]
+    out = []
+    for part in parts:
+        cid, prop = part.rsplit(".", 1)
+        out.append((cid, prop.split("@")[0]))  # allow_duplicate outputs carry '@hash'
+    return out
+
+
+def _is_wildcard(cid: str) -> bool:
+    return cid.startswith("{") and any(w in cid for w in ('["ALL"]', '["MATCH"]', '["ALLSMALLER"]'))
+
+
+def _matches(pattern: dict[str, Any], cid: Any) -> bool:
+    if not isinstance(cid, dict) or set(cid) != set(pattern):
+        return False
+    return all(isinstance(v, list) or cid[k] == v for k, v in pattern.items())
+
+
+@dataclass
+class CallbackRecord:
+    """One callback request as the browser would have sent it, and what came back."""
+
+    output: str
+    body: dict[str, Any]
+    status: int
+    wire_bytes: int
+    body_bytes: int
+    elapsed_ms: float
+    server_ms: float | None
+    data_version: str | None
+    trigger: str  # initial | filter
+
+
+@dataclass
+class DashSession:
+    """The state of one browser tab: layout tree, callback graph, every callback fired."""
+
+    transport: Transport
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    layout: Any = None
+    index: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: list[CallbackRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def load(self, path: str) -> list[CallbackRecord]:
+        """Open a page as a browser does: layout, dependencies, then every initial callback."""
+        start = len(self.records)
+        self.transport.get(path)
+        self.layout = self.transport.get("/_dash-layout").json()
+        self.callbacks = self.transport.get("/_dash-dependencies").json()
+        self._reindex()
+        search = path.split("?", 1)[1] if "?" in path else ""
+        for comp in iter_components(self.layout):
+            if comp["type"] == "Location":
+                comp["props"].update(
+                    pathname=path.split("?", 1)[0], search=f"?{search}" if search else "", hash=""
+                )
+        self._run(self._initial_queue(set(self.index)), "initial")
+        return self.records[start:]
+
+    def filter_controls(self) -> list[tuple[str, str, list[Any]]]:
+        """(id, prop, choices) for every input with options that some callback listens to."""
+        listened = {(d["id"], d["property"]) for cb in self.callbacks for d in cb.get("inputs", [])}
+        out = []
+        for key, props in self.index.items():
+            options = props.get("options")
+            if not isinstance(options, list) or (key, "value") not in listened:
+                continue
+            values = [o.get("value") if isinstance(o, dict) else o for o in options]
+            values = [v for v in values if v is not None and not (isinstance(v, dict))]
+            if values:
+                out.append((key, "value", values))
+        return sorted(out)
+
+    def set_value(self, cid: str, prop: str, value: Any) -> list[CallbackRecord]:
+        """Change one input as a user would, and fire what it triggers."""
+        start = len(self.records)
+        props = self.index[cid]
+        if isinstance(props.get(prop), list) and not isinstance(value, list):
+            value = [value]
+        props[prop] = value
+        queue = [
+            (i, {f"{cid}.{prop}"}) for i, cb in enumerate(self.callbacks) if self._listens(cb, cid, prop)
+        ]
+        self._run(queue, "filter")
+        return self.records[start:]
+
+    # -- internals ---------------------------------------------------------------------------
+    def _reindex(self) -> None:
+        self.index = {}
+        for comp in iter_components(self.layout):
+            cid = comp["props"].get("id")
+            if cid is not None:
+                self.index[id_key(cid)] = comp["props"]
+
+    @staticmethod
+    def _listens(cb: dict[str, Any], cid: str, prop: str) -> bool:
+        return any(d["id"] == cid and d["property"] == prop for d in cb.get("inputs", []))
+
+    def _runnable(self, cb: dict[str, Any]) -> bool:
+        if cb.get("clientside_function") is not None:
+            return False
+        outputs = split_output(cb["output"])
+        if any(_is_wildcard(c) for c, _ in outputs) or '["MATCH"]' in json.dumps(cb.get("inputs", [])):
+            return False
+        for dep in cb.get("inputs", []) + cb.get("state", []):
+            if not _is_wildcard(dep["id"]) and dep["id"] not in self.index:
+                return False
+        # Dash skips a callback whose outputs are all absent from the layout.
+        return any(c in self.index for c, _ in outputs)
+
+    def _initial_queue(self, new_ids: set[str]) -> list[tuple[int, set[str]]]:
+        queue = []
+        for i, cb in enumerate(self.callbacks):
+            if cb.get("prevent_initial_call"):
+                continue
+            ids = {d["id"] for d in cb.get("inputs", [])}
+            if ids & new_ids or not ids:
+                queue.append((i, set()))
+        return queue
+
+    def _dep_value(self, dep: dict[str, Any]) -> Any:
+        if _is_wildcard(dep["id"]):
+            pattern = json.loads(dep["id"])
+            return [
+                {"id": _parse_id(k), "property": dep["property"], "value": p.get(dep["property"])}
+                for k, p in self.index.items()
+                if _matches(pattern, _parse_id(k))
+            ]
+        item: dict[str, Any] = {"id": _parse_id(dep["id"]), "property": dep["property"]}
+        value = self.index[dep["id"]].get(dep["property"])
+        if value is not None:
+            item["value"] = value
+        return item
+
+    def _body(self, cb: dict[str, Any], changed: set[str]) -> dict[str, Any]:
+        outputs = [{"id": _parse_id(c), "property": p} for c, p in split_output(cb["output"])]
+        return {
+            "output": cb["output"],
+            "outputs": outputs if cb["output"].startswith("..") else outputs[0],
+            "inputs": [self._dep_value(d) for d in cb.get("inputs", [])],
+            "state": [self._dep_value(d) for d in cb.get("state", [])],
+            "changedPropIds": sorted(changed),
+        }
+
+    def _run(self, queue: list[tuple[int, set[str]]], trigger: str) -> None:
+        fires = 0
+        while queue and fires < MAX_FIRES:
+            # Fire first a callback none of whose inputs is still to be produced by another
+            # queued callback: the renderer's ordering, which avoids firing twice.
+            pending_outputs = {(c, p) for j, _ in queue for c, p in split_output(self.callbacks[j]["output"])}
+            pick = 0
+            for pos, (j, _) in enumerate(queue):
+                ins = {(d["id"], d["property"]) for d in self.callbacks[j].get("inputs", [])}
+                own = set(split_output(self.callbacks[j]["output"]))
+                if not (ins & (pending_outputs - own)):
+                    pick = pos
+                    break
+            idx, changed = queue.pop(pick)
+            cb = self.callbacks[idx]
+            if not self._runnable(cb):
+                continue
+            fires += 1
+            updates = self._fire(cb, changed, trigger)
+            if not updates:
+                continue
+            self._apply(updates)
+            # Components inside replaced children are new to the renderer even when their ids
+            # existed before: their callbacks fire as initial calls.
+            new_ids = {
+                id_key(c["props"]["id"])
+                for _, _, v in updates
+                for c in iter_components(v)
+                if "id" in c["props"]
+            }
+            queued = {j for j, _ in queue}
+            for j, other in enumerate(self.callbacks):
+                hits = {
+                    f"{c}.{p}"
+                    for c, p, _ in updates
+                    if any(d["id"] == c and d["property"] == p for d in other.get("inputs", []))
+                }
+                if hits and j not in queued:
+                    queue.append((j, hits))
+                    queued.add(j)
+            for j, changed_ids in self._initial_queue(new_ids):
+                if j not in queued:
+                    queue.append((j, changed_ids))
+                    queued.add(j)
+
+    def _fire(self, cb: dict[str, Any], changed: set[str], trigger: str) -> list[tuple[str, str, Any]]:
+        body = self._body(cb, changed)
+        resp = self.transport.post_json(CALLBACK_PATH, body)
+        self.records.append(
+            CallbackRecord(
+                output=cb["output"],
+                body=body,
+                status=resp.status,
+                wire_bytes=resp.wire_bytes,
+                body_bytes=len(resp.body),
+                elapsed_ms=resp.elapsed_ms,
+                server_ms=resp.server_ms,
+                data_version=resp.headers.get("x-data-version"),
+                trigger=trigger,
+            )
+        )
+        if resp.status == 204:
+            return []  # PreventUpdate
+        if resp.status != 200:
+            self.errors.append(f"{cb['output']}: HTTP {resp.status}")
+            return []
+        data = resp.json()
+        updates = []
+        for raw_id, props in (data.get("response") or {}).items():
+            for prop, value in props.items():
+                updates.append((id_key(_parse_id(raw_id)), prop, value))
+        for raw_id, props in (data.get("sideUpdate") or {}).items():
+            for prop, value in props.items():
+                updates.append((id_key(_parse_id(raw_id)), prop, value))
+        return updates
+
+    def _apply(self, updates: list[tuple[str, str, Any]]) -> None:
+        for cid, prop, value in updates:
+            if cid in self.index:
+                self.index[cid][prop] = value
+        # Children may have added or removed components: rebuild the id index.
+        self._reindex()
+
+
+def fire_body(transport: Transport, body: dict[str, Any]) -> Response:
+    """Replay one recorded callback request."""
+    return transport.post_json(CALLBACK_PATH, body)

@@ -1,0 +1,84 @@
+"""The benchmark's Python Dash renderer fires the same callbacks, in the same order, as a browser."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, dcc, html
+
+from benchmarks.dashclient import DashSession, FlaskTransport, split_output
+
+
+def _app() -> dash.Dash:
+    app = dash.Dash(__name__)
+    app.layout = html.Div(
+        [
+            dcc.Location(id="url"),
+            dcc.Dropdown(
+                id="dd", options=[{"label": "A", "value": "A"}, {"label": "B", "value": "B"}], value="A"
+            ),
+            dcc.Input(id="note", value="n1"),
+            html.Div(id="out"),
+            html.Div(id="count"),
+        ]
+    )
+
+    @app.callback(
+        Output("out", "children"), Input("url", "pathname"), Input("dd", "value"), State("note", "value")
+    )
+    def page(pathname: str, value: str, note: str) -> object:
+        return html.Div(
+            [
+                html.Span(f"{pathname}|{value}|{note}", id="label"),
+                dcc.RadioItems(id="radio", options=[1, 2, 3], value=1),
+                html.Div(id="out2"),
+            ]
+        )
+
+    @app.callback(
+        Output("out2", "children"),
+        Output("count", "children"),
+        Input("radio", "value"),
+        Input("label", "children"),
+    )
+    def inner(radio: int, label: str) -> tuple[str, str]:
+        return f"{label}#{radio}", str(radio * 10)
+
+    @app.callback(Output("note", "value"), Input("dd", "value"), prevent_initial_call=True)
+    def never_initially(value: str) -> str:
+        return f"changed-{value}"
+
+    return app
+
+
+def test_split_output() -> None:
+    assert split_output("a.children") == [("a", "children")]
+    assert split_output("..a.children...b.figure@abc..") == [("a", "children"), ("b", "figure")]
+    assert split_output('{"i":1,"t":"x"}.value') == [('{"i":1,"t":"x"}', "value")]
+
+
+def test_initial_load_then_filter_change() -> None:
+    sess = DashSession(FlaskTransport(_app().server))
+    initial = sess.load("/priority")
+    assert [r.output for r in initial] == ["out.children", "..out2.children...count.children.."]
+    assert all(r.status == 200 and r.trigger == "initial" for r in initial)
+    assert sess.index["out2"]["children"] == "/priority|A|n1#1"
+    assert sess.index["count"]["children"] == "10"
+    assert not sess.errors
+
+    controls = sess.filter_controls()
+    assert [(c, p) for c, p, _ in controls] == [("dd", "value"), ("radio", "value")]
+    assert controls[0][2] == ["A", "B"]
+
+    changed = sess.set_value("dd", "value", "B")
+    outputs = [r.output for r in changed]
+    # dd feeds the page callback and the prevent_initial_call one; the new inner layout fires inner.
+    assert sorted(outputs[:2]) == ["note.value", "out.children"]
+    assert outputs[2] == "..out2.children...count.children.."
+    assert changed[0].body["changedPropIds"] == ["dd.value"]
+    assert sess.index["count"]["children"] == "10"
+    assert sess.index["out2"]["children"].startswith("/priority|B|")
+
+    radio = sess.set_value("radio", "value", 3)
+    assert [r.output for r in radio] == ["..out2.children...count.children.."]
+    assert sess.index["count"]["children"] == "30"
+    assert radio[0].body_bytes > 0 and radio[0].elapsed_ms > 0
