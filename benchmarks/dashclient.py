@@ -285,7 +285,7 @@ class DashSession:
         return any(c in self.index for c, _ in outputs)
 
     def _initial_queue(self, new_ids: set[str]) -> list[tuple[int, set[str]]]:
-        queue = []
+        queue: list[tuple[int, set[str]]] = []
         for i, cb in enumerate(self.callbacks):
             if cb.get("prevent_initial_call"):
                 continue
