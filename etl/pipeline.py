@@ -196,8 +196,10 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
     try:
         columns = _table_columns(con, table)
         if columns is None:
-            # A staging table (e.g. roster_snapshot_rows) the feed's derive step consumes.
-            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM {view} LIMIT 0').fetchall()  # noqa: S608 - identifier checked above
+            # A staging table (e.g. roster_snapshot_rows) the feed's derive step consumes; it gets a
+            # load_id column so the derive can carry each row's provenance into the final tables.
+            extra = "" if "load_id" in frame.columns else ", CAST(NULL AS VARCHAR) AS load_id"
+            con.execute(f'CREATE TABLE "{table}" AS SELECT *{extra} FROM {view} LIMIT 0').fetchall()  # noqa: S608 - identifier checked above
             columns = _table_columns(con, table) or []
         data = frame
         if "load_id" in columns and load_id is not None:
@@ -487,7 +489,12 @@ class _Run:
         fn = getattr(self.module(feed), "derive", None)
         if fn is None:
             return
-        warnings = self.step(f"derive:{feed}", fn, self.con, self.ctx) or []
+        try:
+            warnings = self.step(f"derive:{feed}", fn, self.con, self.ctx) or []
+        except Exception as exc:
+            raise PipelineError(
+                f"derive step of the {feed} feed failed: {type(exc).__name__}: {exc}"
+            ) from exc
         self.report.warnings.extend(f"{feed}: {mask_identifiers(str(w))}" for w in warnings)
 
     def run_sql(self, sql_dir: Path) -> None:

@@ -1,0 +1,14 @@
+-- Purpose: staff_history spells are well formed: valid_to (inclusive) is not before valid_from,
+--          a person's spells do not overlap, and at most one spell per person is open.
+-- Grain: one row per offending spell (none when the audit passes).
+-- Parameters: none.
+WITH ordered AS (
+    SELECT staff_key, valid_from, valid_to,
+           lead(valid_from) OVER (PARTITION BY staff_key ORDER BY valid_from, valid_to NULLS LAST) AS next_from
+    FROM staff_history
+)
+SELECT staff_key, valid_from, valid_to, next_from,
+       CASE WHEN valid_to < valid_from THEN 'ends_before_start' ELSE 'overlaps_next_spell' END AS problem
+FROM ordered
+WHERE valid_to < valid_from
+   OR (next_from IS NOT NULL AND (valid_to IS NULL OR valid_to >= next_from));
