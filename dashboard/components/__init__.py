@@ -1,0 +1,355 @@
+"""Reusable layout pieces: ids, navbar, filter panel, KPI card, accessible table, downloads, footer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.filters import FILTER_FIELDS, Filters
+from dashboard.i18n import format_date, label, t
+
+# Navigation order: (path, i18n key). A page shows only when registered and allowed for the role.
+NAV_PAGES: tuple[tuple[str, str], ...] = (
+    ("/priority", "common.nav.priority"),
+    ("/report-tables", "common.nav.report_tables"),
+    ("/ai-gap", "common.nav.ai_gap"),
+    ("/badges", "common.nav.badges"),
+    ("/summary", "common.nav.summary"),
+    ("/staff", "common.nav.staff"),
+    ("/audit", "common.nav.audit"),
+    ("/data-status", "common.nav.data_status"),
+)
+
+# Pattern-matching id type of the global filter controls (one per Filters field).
+FILTER_ID_TYPE = "gf"
+
+
+def _aria(text: str) -> dict[str, Any]:
+    """aria-label as a kwargs dict (Dash accepts aria-* wildcards; typed Any for mypy)."""
+    return {"aria-label": text}
+
+
+class Ids:
+    """Component ids under a page prefix: Ids('pri')('heatmap') == 'pri-heatmap'."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def __call__(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+
+def ids(page_prefix: str) -> Ids:
+    return Ids(page_prefix)
+
+
+def registered_paths() -> set[str]:
+    return {str(p["path"]) for p in dash.page_registry.values()}
+
+
+def nav_items(allowed: Sequence[str] | None, registered: set[str] | None = None) -> list[tuple[str, str]]:
+    """(path, i18n key) of the pages to show: registered, and allowed for the role (None = all)."""
+    registered = registered_paths() if registered is None else registered
+    return [(p, k) for p, k in NAV_PAGES if p in registered and (allowed is None or p in allowed)]
+
+
+def navbar(
+    lang: str,
+    cal: str,
+    pathname: str | None,
+    allowed: Sequence[str] | None,
+    user: str | None = None,
+    role: str | None = None,
+    show_logout: bool = False,
+) -> html.Header:
+    """Top bar: the pages the role may open, language and calendar switches, the user."""
+    links = [
+        dbc.NavItem(dbc.NavLink(t(key, lang), href=path, active="exact", className="px-2"))
+        for path, key in nav_items(allowed)
+    ]
+    switches = html.Div(
+        [
+            html.Div(
+                dbc.ButtonGroup(
+                    [
+                        dbc.Button(
+                            t("common.nav.lang_zh", lang),
+                            id="pref-lang-zh-TW",
+                            size="sm",
+                            color="light",
+                            outline=lang != "zh-TW",
+                            active=lang == "zh-TW",
+                        ),
+                        dbc.Button(
+                            t("common.nav.lang_en", lang),
+                            id="pref-lang-en",
+                            size="sm",
+                            color="light",
+                            outline=lang != "en",
+                            active=lang == "en",
+                        ),
+                    ],
+                ),
+                role="group",
+                className="me-2",
+                **_aria(t("common.nav.language", lang)),
+            ),
+            html.Div(
+                dbc.ButtonGroup(
+                    [
+                        dbc.Button(
+                            t("common.nav.cal_gregorian", lang),
+                            id="pref-cal-gregorian",
+                            size="sm",
+                            color="light",
+                            outline=cal != "gregorian",
+                            active=cal == "gregorian",
+                        ),
+                        dbc.Button(
+                            t("common.nav.cal_roc", lang),
+                            id="pref-cal-roc",
+                            size="sm",
+                            color="light",
+                            outline=cal != "roc",
+                            active=cal == "roc",
+                        ),
+                    ],
+                ),
+                role="group",
+                **_aria(t("common.nav.calendar", lang)),
+            ),
+        ],
+        className="d-flex align-items-center ms-lg-3",
+    )
+    who: list[Any] = []
+    if user and role:
+        who.append(
+            html.Span(
+                t("common.nav.signed_in_as", lang, user=user, role=t(f"common.role.{role}", lang)),
+                className="navbar-text text-white small ms-3",
+            )
+        )
+    if show_logout:
+        who.append(
+            dbc.NavLink(
+                t("common.nav.logout", lang),
+                href="/logout",
+                external_link=True,
+                className="text-white small ms-2",
+            )
+        )
+    return html.Header(
+        dbc.Navbar(
+            dbc.Container(
+                [
+                    html.A(
+                        t("common.app.skip", lang),
+                        href="#main",
+                        className="visually-hidden-focusable text-white me-2",
+                    ),
+                    dbc.NavbarBrand(t("common.app.title", lang), href="/", className="fw-semibold"),
+                    html.Nav(
+                        dbc.Nav(links, navbar=True, className="flex-wrap"),
+                        className="me-auto",
+                        **_aria(t("common.nav.menu", lang)),
+                    ),
+                    switches,
+                    *who,
+                ],
+                fluid=True,
+            ),
+            color="primary",
+            dark=True,
+            className="mb-3",
+        )
+    )
+
+
+def _dropdown(field: str, value: str | None, options: list[dict[str, str]], lang: str) -> html.Div:
+    control_id = {"type": FILTER_ID_TYPE, "field": field}
+    return html.Div(
+        [
+            html.Label(
+                t(f"common.filters.{field}", lang), htmlFor=f"gf-{field}", className="form-label small mb-1"
+            ),
+            dcc.Dropdown(
+                id=control_id,
+                options=[
+                    {
+                        "label": t("common.filters.all", lang)
+                        if field != "wave"
+                        else t("common.filters.latest", lang),
+                        "value": "all",
+                    },
+                    *options,
+                ],
+                value=value or "all",
+                clearable=False,
+                searchable=field == "agency",
+                className="gf-dropdown",
+            ),
+        ],
+        className="mb-2",
+    )
+
+
+def filter_panel(
+    filters: Filters, lang: str, options: Mapping[str, Sequence[str]], fields: Sequence[str] = FILTER_FIELDS
+) -> html.Section:
+    """The global filter panel. Controls carry pattern ids {'type': 'gf', 'field': <Filters field>};
+    a clientside callback mirrors them into the URL query string (shareable links)."""
+    children: list[Any] = [html.H2(t("common.filters.title", lang), className="h6")]
+    for field in fields:
+        if field == "weighted":
+            children.append(
+                html.Fieldset(
+                    [
+                        html.Legend(t("common.filters.weighted", lang), className="form-label small mb-1"),
+                        dbc.RadioItems(
+                            id={"type": FILTER_ID_TYPE, "field": "weighted"},
+                            options=[
+                                {"label": t("common.filters.weighted_on", lang), "value": "1"},
+                                {"label": t("common.filters.weighted_off", lang), "value": "0"},
+                            ],
+                            value="1" if filters.weighted else "0",
+                        ),
+                    ],
+                    className="mb-2",
+                )
+            )
+            continue
+        codes = list(options.get(field, []))
+        if field == "wave":
+            opts = [{"label": c, "value": c} for c in codes]
+        else:
+            opts = [{"label": label(field, c, lang), "value": c} for c in codes]
+        children.append(_dropdown(field, getattr(filters, field), opts, lang))
+    children.append(html.P(t("common.filters.share_hint", lang), className="small text-muted mb-0"))
+    return html.Section(
+        children,
+        className="filter-panel p-3 border rounded bg-light",
+        **_aria(t("common.filters.title", lang)),
+    )
+
+
+def filters_from_values(control_ids: Sequence[Mapping[str, str]], values: Sequence[Any]) -> Filters:
+    """Filters from the pattern-matched filter controls (State ids + Input values of ALL)."""
+    return Filters.from_query({cid["field"]: v for cid, v in zip(control_ids, values, strict=False)})
+
+
+def kpi_card(title: str, value: str, note: str | None = None, card_id: str | None = None) -> dbc.Card:
+    body = [html.P(title, className="small text-muted mb-1"), html.P(value, className="h4 mb-0")]
+    if note:
+        body.append(html.P(note, className="small text-muted mb-0"))
+    kwargs: dict[str, Any] = {"id": card_id} if card_id else {}
+    return dbc.Card(dbc.CardBody(body), className="kpi-card h-100", **kwargs)
+
+
+def _cell(value: Any, lang: str) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "—"
+    if isinstance(value, bool):
+        return t("common.yes" if value else "common.no", lang)
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def accessible_table(
+    df: pd.DataFrame,
+    columns: Mapping[str, str],
+    caption: str,
+    lang: str,
+    table_id: str | None = None,
+    max_rows: int = 300,
+    open_: bool = False,
+) -> html.Details:
+    """A chart's table alternative: a semantic <table> (caption, column headers) in a <details>.
+
+    `columns` maps DataFrame columns to their (translated) headers, in display order."""
+    cols = [c for c in columns if c in df.columns]
+    shown = df.head(max_rows)
+    head = html.Thead(html.Tr([html.Th(columns[c], scope="col") for c in cols]))
+    body = html.Tbody([html.Tr([html.Td(_cell(row[c], lang)) for c in cols]) for _, row in shown.iterrows()])
+    children: list[Any] = [
+        html.Summary(t("common.table.show", lang)),
+        dbc.Table(
+            [html.Caption(caption), head, body],
+            bordered=True,
+            size="sm",
+            striped=True,
+            className="mt-2 mb-1",
+            **({"id": table_id} if table_id else {}),
+        ),
+    ]
+    if len(df) > max_rows:
+        children.append(
+            html.P(t("common.table.rows_shown", lang, shown=max_rows, total=len(df)), className="small")
+        )
+    return html.Details(children, open=open_, className="accessible-table mt-2")
+
+
+def download_controls(page_prefix: str, lang: str, allowed: bool = True) -> html.Div:
+    """Format choice (CSV/XLSX/ODS), a button and the dcc.Download target `<prefix>-download`."""
+    if not allowed:
+        return html.Div(html.P(t("common.download.not_allowed", lang), className="small text-muted"))
+    return html.Div(
+        [
+            html.Fieldset(
+                [
+                    html.Legend(t("common.download.format", lang), className="visually-hidden"),
+                    dbc.RadioItems(
+                        id=f"{page_prefix}-download-format",
+                        options=[{"label": x.upper(), "value": x} for x in ("csv", "xlsx", "ods")],
+                        value="csv",
+                        inline=True,
+                        className="me-2",
+                    ),
+                ],
+                className="d-inline-block",
+            ),
+            dbc.Button(
+                t("common.download.button", lang),
+                id=f"{page_prefix}-download-btn",
+                size="sm",
+                color="secondary",
+                outline=True,
+            ),
+            html.Span(t("common.download.hint", lang), className="small text-muted ms-2"),
+            dcc.Download(id=f"{page_prefix}-download"),
+        ],
+        className="download-controls d-flex flex-wrap align-items-center gap-1 mt-1",
+    )
+
+
+def footer(lang: str, cal: str, version: str | None, built_at: str | None) -> html.Footer:
+    """Data version and when the data was loaded (in the viewer's calendar)."""
+    if version is None:
+        parts: list[Any] = [html.Span(t("common.footer.no_data", lang))]
+    else:
+        parts = [
+            html.Span(
+                t("common.footer.data_version", lang, version=version), id="footer-version", className="me-3"
+            ),
+            html.Span(
+                t("common.footer.loaded", lang, when=format_date(built_at, cal, lang)), id="footer-loaded"
+            ),
+        ]
+    return html.Footer(
+        dbc.Container(parts, fluid=True), className="app-footer border-top mt-4 py-2 small text-muted"
+    )
+
+
+def n_badge(n: int | float | None, lang: str, n_eff: float | None = None) -> html.Span:
+    """'N = 1,234' (and the effective n when weighted): every figure shows its N."""
+    text = f"N = {int(n):,}" if n is not None and not pd.isna(n) else "N = —"
+    if n_eff is not None and not pd.isna(n_eff):
+        text += f" · {t('common.kpi.n_eff', lang)} {n_eff:,.0f}"
+    return html.Span(text, className="badge bg-secondary-subtle text-dark n-badge")

@@ -1,0 +1,164 @@
+"""The dashboard's only door to DuckDB: read-only warehouse, named queries, data-version reloads."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+QUERY_DIR = Path(__file__).resolve().parent / "queries"
+_NAME_RE = re.compile(r"^[a-z0-9_]+$")
+
+
+class WarehouseError(RuntimeError):
+    """Base of the dashboard's database errors (DuckDB errors are translated into these)."""
+
+
+class WarehouseUnavailable(WarehouseError):
+    """The warehouse file is missing, locked by a writer or unreadable."""
+
+
+class QueryError(WarehouseError):
+    """A named query is unknown, or failed (bad SQL, wrong parameters, missing table)."""
+
+
+@cache
+def query_sql(name: str) -> str:
+    """The text of dashboard/queries/<name>.sql (names are plain identifiers: no paths)."""
+    if not _NAME_RE.match(name):
+        raise QueryError(f"invalid query name {name!r}")
+    path = QUERY_DIR / f"{name}.sql"
+    if not path.exists():
+        raise QueryError(f"unknown query {name!r}")
+    return path.read_text(encoding="utf-8")
+
+
+def _translate(exc: Exception, what: str) -> WarehouseError:
+    """One place that maps DuckDB's exception zoo onto the project's two errors."""
+    if isinstance(exc, duckdb.IOException | duckdb.ConnectionException):
+        return WarehouseUnavailable(f"{what}: {exc}")
+    return QueryError(f"{what}: {exc}")
+
+
+class Warehouse:
+    """A read-only DuckDB warehouse: one connection per process, a cursor per query.
+
+    The ETL replaces the file atomically (os.replace); a connection keeps the old file open, so
+    we reopen when the file's identity (inode, mtime, size) changes, checked at most once per
+    `check_interval` seconds."""
+
+    def __init__(self, path: Path | str, threads: int = 2, memory_limit: str = "1GB") -> None:
+        self.path = Path(path)
+        self.threads = threads
+        self.memory_limit = memory_limit
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._version: str | None = None
+        self._loaded_at: str | None = None
+
+    # -- connection management -------------------------------------------------------------
+    def _file_stamp(self) -> tuple[int, int, int]:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError as exc:
+            raise WarehouseUnavailable(f"warehouse file not found: {self.path}") from exc
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        try:
+            con = duckdb.connect(
+                str(self.path),
+                read_only=True,
+                config={"threads": self.threads, "memory_limit": self.memory_limit},
+            )
+        except duckdb.Error as exc:
+            raise _translate(exc, f"cannot open {self.path}") from exc
+        return con
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The current connection, reopened when the file was replaced since it was opened."""
+        stamp = self._file_stamp()
+        with self._lock:
+            if self._con is None or stamp != self._stamp:
+                old = self._con
+                self._con = self._open()
+                self._stamp = stamp
+                self._version = None
+                self._loaded_at = None
+                if old is not None:
+                    old.close()
+            return self._con
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+            self._con = None
+            self._stamp = None
+
+    # -- queries ---------------------------------------------------------------------------
+    def execute(self, sql: str, params: dict[str, Any] | None = None, what: str = "query") -> pd.DataFrame:
+        """Run one read statement on a fresh cursor (connections are not thread-safe)."""
+        cur = self.connection().cursor()
+        try:
+            return cur.execute(sql, params or {}).df()
+        except duckdb.Error as exc:
+            raise _translate(exc, what) from exc
+        finally:
+            cur.close()
+
+    def query(self, name: str, **params: Any) -> pd.DataFrame:
+        """Run dashboard/queries/<name>.sql with its $named parameters."""
+        return self.execute(query_sql(name), params, what=f"query {name}")
+
+    def data_version(self) -> str:
+        """The warehouse's version id (from the data_version table), cached per open file."""
+        self.connection()
+        if self._version is None:
+            df = self.execute(
+                "SELECT version_id, CAST(built_at AS VARCHAR) AS built_at FROM data_version "
+                "ORDER BY built_at DESC LIMIT 1",
+                what="data_version",
+            )
+            if df.empty:
+                self._version, self._loaded_at = "unversioned", None
+            else:
+                self._version, self._loaded_at = str(df.iloc[0, 0]), str(df.iloc[0, 1])
+        return self._version
+
+    def built_at(self) -> str | None:
+        """When the current warehouse was built (ISO text), for the footer."""
+        self.data_version()
+        return self._loaded_at
+
+
+_instance: Warehouse | None = None
+_instance_lock = threading.Lock()
+
+
+def configure(path: Path | str, threads: int = 2, memory_limit: str = "1GB") -> Warehouse:
+    """Set the process's warehouse (create_app calls this with the settings)."""
+    global _instance
+    with _instance_lock:
+        if _instance is not None:
+            _instance.close()
+        _instance = Warehouse(path, threads=threads, memory_limit=memory_limit)
+        return _instance
+
+
+def get_warehouse() -> Warehouse:
+    """The process's Warehouse, configured from Settings on first use if create_app did not."""
+    global _instance
+    if _instance is None:
+        from dashboard.settings import Settings
+
+        s = Settings.from_env()
+        return configure(s.warehouse_path, s.duckdb_threads, s.duckdb_memory_limit)
+    return _instance

@@ -1,0 +1,7 @@
+-- Purpose: survey waves for the wave filter, newest first.
+-- Grain: one row per survey wave.
+-- Parameters: none.
+-- params: {}
+SELECT wave, instrument, opened_on, closed_at, n_responses, kish_n_eff
+FROM survey_wave
+ORDER BY wave DESC;
