@@ -1,0 +1,409 @@
+"""AI-readiness gap services: AI items' priority vs target, AI mention rate, Borich MWDS, attitudes."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard import stats
+from dashboard.cache import service_cache
+from dashboard.db import get_warehouse
+from dashboard.filters import Filters
+from dashboard.scope import Scope
+from dashboard.suppression import suppress
+
+TARGETS_CSV = Path(__file__).resolve().parents[2] / "data" / "reference" / "ai_targets.csv"
+SURVEY_GROUPS = ("national", "tier", "gov_level", "workgroup", "personnel_type")
+ROSTER_GROUPS = ("national", "tier", "gov_level", "personnel_type")
+
+
+# -- shared helpers (also used by the badge and summary services) ---------------------------
+def run(name: str, **params: Any) -> pd.DataFrame:
+    """Run a named query on the process's warehouse (tests swap get_warehouse)."""
+    return get_warehouse().query(name, **params)
+
+
+def base_params(scope: Scope, filters: Filters) -> dict[str, Any]:
+    """Filter $params with the agency clamped to the viewer's scope (a forged code is ignored)."""
+    p = filters.clamp(scope).sql_params(scope)
+    p.pop("wave", None)
+    return p
+
+
+def roster_params(scope: Scope, filters: Filters) -> dict[str, Any]:
+    """The subset of filters that roster-based queries understand (no work group, no weights)."""
+    p = base_params(scope, filters)
+    p.pop("workgroup", None)
+    p.pop("weighted", None)
+    return p
+
+
+def has_benchmark(scope: Scope, filters: Filters) -> bool:
+    """A national benchmark is shown next to any agency-restricted selection."""
+    return base_params(scope, filters)["agencies"] is not None
+
+
+def suppress_by(
+    df: pd.DataFrame,
+    scope: Scope,
+    split_cols: Sequence[str],
+    group_cols: Sequence[str],
+    value_cols: Sequence[str],
+    n_col: str = "n",
+) -> pd.DataFrame:
+    """Suppress each independent table (e.g. one per wave) on its own margins, then re-stack.
+
+    Waves or benchmark scopes are not cells of one table that add up to a total, so treating
+    them as one would only hide more than needed."""
+    if df.empty:
+        out = df.copy()
+        out["suppressed"] = pd.Series(dtype=bool)
+        return out
+    parts = []
+    keys = list(split_cols)
+    groups = df.groupby(keys, sort=False, dropna=False) if keys else [((), df)]
+    for _, part in groups:
+        parts.append(
+            suppress(
+                part, scope, n_col=n_col, value_cols=list(value_cols), group_cols=list(group_cols) or None
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+@cache
+def targets() -> pd.DataFrame:
+    """The editable targets (data/reference/ai_targets.csv): target rank per AI item and tier."""
+    with open(TARGETS_CSV, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    df = pd.DataFrame(rows)
+    df["target_rank"] = df["target_rank"].astype(int)
+    df["n_items"] = df["n_items"].astype(int)
+    return df[["competency_code", "tier", "target_rank", "rule"]]
+
+
+def _check_group(group_by: str, allowed: Sequence[str]) -> str:
+    # Group names come from the page's own radio items, but a forged value must not reach SQL
+    # as anything but a known code (it is a $param anyway; this keeps the output meaningful).
+    return group_by if group_by in allowed else "national"
+
+
+# -- priority survey ---------------------------------------------------------------------------
+def _priority_frame(scope: Scope, filters: Filters, group_by: str) -> pd.DataFrame:
+    params = base_params(scope, filters)
+    frames = [run("ai_gap_priority", group_by=group_by, **params).assign(scope_level="selection")]
+    if has_benchmark(scope, filters):
+        bench = {**params, "agencies": None}
+        frames.append(run("ai_gap_priority", group_by="national", **bench).assign(scope_level="national"))
+    return pd.concat(frames, ignore_index=True)
+
+
+@service_cache
+def priority_gap(scope: Scope, filters: Filters, group_by: str = "national") -> pd.DataFrame:
+    """AI items' score and rank in their category per wave, tier and group, against the target.
+
+    rank_gap = rank - target_rank (> 0: below target); score_gap = score of the item at the
+    target rank - the item's score (> 0: points it lacks to reach the target); score_change and
+    rank_change are against the previous wave of the same tier and group."""
+    group_by = _check_group(group_by, SURVEY_GROUPS[:1] + SURVEY_GROUPS[2:])
+    df = _priority_frame(scope, filters, group_by)
+    if df.empty:
+        return df.assign(target_rank=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
+    keys = ["scope_level", "wave", "tier", "group_code", "category"]
+    # score of whichever item sits at position target_rank (ties share the rank, so take the
+    # lowest score among items whose rank is <= target: that is the bar to clear).
+    ai = df[df["ai_related"].astype(bool)].merge(targets(), on=["competency_code", "tier"], how="inner")
+    thresholds = []
+    for _, row in ai.iterrows():
+        cat = df[
+            (df["scope_level"] == row["scope_level"])
+            & (df["wave"] == row["wave"])
+            & (df["tier"] == row["tier"])
+            & (df["group_code"] == row["group_code"])
+            & (df["category"] == row["category"])
+        ]
+        ranked = cat[cat["rank"] <= row["target_rank"]]
+        thresholds.append(float(ranked["score"].min()) if not ranked.empty else float(cat["score"].max()))
+    ai["target_score"] = thresholds
+    ai["rank_gap"] = ai["rank"] - ai["target_rank"]
+    ai["score_gap"] = (ai["target_score"] - ai["score"]).clip(lower=0.0)
+    ai["meets_target"] = ai["rank"] <= ai["target_rank"]
+    ai = ai.sort_values([*keys, "competency_code", "wave"]).reset_index(drop=True)
+    prev = ai.sort_values("wave").groupby(["scope_level", "tier", "group_code", "competency_code"])
+    ai = ai.sort_values("wave").assign(
+        score_change=prev["score"].diff(),
+        rank_change=prev["rank"].diff(),
+        prev_wave=prev["wave"].shift(1),
+    )
+    cols = [
+        "scope_level",
+        "wave",
+        "tier",
+        "group_code",
+        "category",
+        "competency_code",
+        "n",
+        "sum_w",
+        "sum_w2",
+        "score",
+        "rank",
+        "n_items",
+        "target_rank",
+        "target_score",
+        "rank_gap",
+        "score_gap",
+        "meets_target",
+        "score_change",
+        "rank_change",
+        "prev_wave",
+    ]
+    ai = ai[cols].sort_values(["scope_level", "wave", "tier", "group_code", "competency_code"])
+    ai = ai.reset_index(drop=True)
+    values = [
+        "sum_w",
+        "sum_w2",
+        "score",
+        "rank",
+        "target_score",
+        "rank_gap",
+        "score_gap",
+        "score_change",
+        "rank_change",
+    ]
+    out = suppress_by(ai, scope, ["scope_level", "wave"], ["tier", "group_code"], values)
+    # A suppressed previous-wave cell must not leak through the change columns either.
+    return _blank_changes_from_hidden(out, ["score_change", "rank_change"], "prev_wave")
+
+
+def _blank_changes_from_hidden(df: pd.DataFrame, change_cols: list[str], prev_col: str) -> pd.DataFrame:
+    """Blank wave-over-wave changes whose previous-wave cell is suppressed."""
+    if df.empty or not df["suppressed"].any():
+        return df
+    keys = ["scope_level", "tier", "group_code", "competency_code"]
+    hidden = {tuple(r) for r in df.loc[df["suppressed"], [*keys, "wave"]].astype(str).to_numpy()}
+    mask = [tuple(r) in hidden for r in df[[*keys, prev_col]].astype(str).to_numpy()]
+    out = df.copy()
+    for c in change_cols:
+        out[c] = out[c].astype("float64")
+        out.loc[mask, c] = np.nan
+    return out
+
+
+@service_cache
+def mention_rate(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
+    """Share of respondents with any AI item in their top-k, per wave and group, with a 95 %
+    Wilson interval on Kish's effective n, and the change against the previous wave (Newcombe)."""
+    group_by = _check_group(group_by, SURVEY_GROUPS)
+    params = base_params(scope, filters)
+    frames = [run("ai_gap_mention", group_by=group_by, **params).assign(scope_level="selection")]
+    if has_benchmark(scope, filters):
+        frames.append(
+            run("ai_gap_mention", group_by="national", **{**params, "agencies": None}).assign(
+                scope_level="national"
+            )
+        )
+    df = pd.concat(frames, ignore_index=True)
+    if df.empty:
+        return df.assign(p=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
+    df["n_eff"] = [stats.kish_n_eff(a, b) for a, b in zip(df["sum_w"], df["sum_w2"], strict=True)]
+    df["p"] = df["sum_w_mentioned"] / df["sum_w"]
+    ci = [stats.wilson_interval(p, n) for p, n in zip(df["p"], df["n_eff"], strict=True)]
+    df["low"] = [c[0] for c in ci]
+    df["high"] = [c[1] for c in ci]
+    df = df.sort_values(["scope_level", "group_code", "wave"]).reset_index(drop=True)
+    changes: list[tuple[float, float, float, Any]] = []
+    prev: dict[tuple[str, str], pd.Series] = {}
+    for _, row in df.iterrows():
+        key = (row["scope_level"], row["group_code"])
+        before = prev.get(key)
+        if before is None:
+            changes.append((math.nan, math.nan, math.nan, None))
+        else:
+            lo, hi = stats.newcombe_diff_interval(before["p"], before["n_eff"], row["p"], row["n_eff"])
+            changes.append((row["p"] - before["p"], lo, hi, before["wave"]))
+        prev[key] = row
+    df["change"] = [c[0] for c in changes]
+    df["change_low"] = [c[1] for c in changes]
+    df["change_high"] = [c[2] for c in changes]
+    df["prev_wave"] = [c[3] for c in changes]
+    df["change_significant"] = (df["change_low"] > 0) | (df["change_high"] < 0)
+    df = df[
+        [
+            "scope_level",
+            "wave",
+            "group_code",
+            "n",
+            "n_mentioned",
+            "n_eff",
+            "p",
+            "low",
+            "high",
+            "change",
+            "change_low",
+            "change_high",
+            "change_significant",
+            "prev_wave",
+        ]
+    ]
+    values = ["n_mentioned", "n_eff", "p", "low", "high", "change", "change_low", "change_high"]
+    out = suppress_by(df, scope, ["scope_level", "wave"], ["group_code"], values)
+    hidden = out[out["suppressed"]]
+    if not hidden.empty:
+        # the change of a cell whose previous wave is hidden would reveal it: blank it too
+        gone = set(zip(hidden["scope_level"], hidden["group_code"], hidden["wave"], strict=True))
+        mask = [
+            (a, b, c) in gone
+            for a, b, c in zip(out["scope_level"], out["group_code"], out["prev_wave"], strict=True)
+        ]
+        for c in ("change", "change_low", "change_high"):
+            out.loc[mask, c] = np.nan
+        out.loc[mask, "change_significant"] = False
+    return out
+
+
+# -- self-assessment ---------------------------------------------------------------------------
+@service_cache
+def sa_waves(scope: Scope) -> list[str]:
+    """Self-assessment waves, oldest first."""
+    df = run("ai_gap_waves")
+    return sorted(df.loc[df["source"] == "selfassessment", "wave"].astype(str).tolist())
+
+
+def resolve_sa_wave(scope: Scope, sa_wave: str | None) -> str | None:
+    waves = sa_waves(scope)
+    if not waves:
+        return None
+    return sa_wave if sa_wave in waves else waves[-1]
+
+
+@service_cache
+def borich(
+    scope: Scope, filters: Filters, group_by: str = "national", sa_wave: str | None = None
+) -> pd.DataFrame:
+    """Borich MWDS per AI competency and group of a self-assessment wave, with its rank
+    (1 = largest weighted gap = first training priority) and the means for the IPA chart."""
+    group_by = _check_group(group_by, ROSTER_GROUPS)
+    wave = resolve_sa_wave(scope, sa_wave)
+    if wave is None:
+        return pd.DataFrame(columns=["group_code", "competency_code", "n", "mwds", "rank", "suppressed"])
+    df = run("ai_gap_borich", sa_wave=wave, group_by=group_by, **roster_params(scope, filters))
+    if df.empty:
+        return df.assign(mwds=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
+    df["mean_importance"] = df["sum_i"] / df["n"]
+    df["mean_proficiency"] = df["sum_p"] / df["n"]
+    df["mean_gap"] = df["mean_importance"] - df["mean_proficiency"]
+    df["mwds"] = [
+        stats.borich_from_sums(n, si, sp) for n, si, sp in zip(df["n"], df["sum_i"], df["sum_p"], strict=True)
+    ]
+    df["rank"] = df.groupby("group_code")["mwds"].rank(method="min", ascending=False).astype(int)
+    df["sa_wave"] = wave
+    df = df[
+        [
+            "sa_wave",
+            "group_code",
+            "competency_code",
+            "category",
+            "n",
+            "mean_importance",
+            "mean_proficiency",
+            "mean_gap",
+            "mwds",
+            "rank",
+        ]
+    ].sort_values(["group_code", "rank", "competency_code"])
+    values = ["mean_importance", "mean_proficiency", "mean_gap", "mwds", "rank"]
+    return suppress_by(df.reset_index(drop=True), scope, [], ["group_code"], values)
+
+
+@service_cache
+def attitudes(
+    scope: Scope, filters: Filters, group_by: str = "tier", sa_wave: str | None = None
+) -> pd.DataFrame:
+    """Mean agreement with each AI attitude per group, with a 95 % interval."""
+    group_by = _check_group(group_by, ROSTER_GROUPS)
+    wave = resolve_sa_wave(scope, sa_wave)
+    if wave is None:
+        return pd.DataFrame(columns=["group_code", "attitude_code", "n", "mean", "suppressed"])
+    df = run("ai_gap_attitudes", sa_wave=wave, group_by=group_by, **roster_params(scope, filters))
+    if df.empty:
+        return df.assign(mean=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
+    df["mean"] = df["sum_x"] / df["n"]
+    df["sd"] = [
+        stats.sd_from_sums(n, a, b) for n, a, b in zip(df["n"], df["sum_x"], df["sum_x2"], strict=True)
+    ]
+    ci = [stats.mean_interval(m, s, n) for m, s, n in zip(df["mean"], df["sd"], df["n"], strict=True)]
+    df["low"] = [c[0] for c in ci]
+    df["high"] = [c[1] for c in ci]
+    df["sa_wave"] = wave
+    df = df[["sa_wave", "group_code", "attitude_code", "n", "mean", "sd", "low", "high"]]
+    return suppress_by(df.reset_index(drop=True), scope, [], ["group_code"], ["mean", "sd", "low", "high"])
+
+
+@service_cache
+def earners(scope: Scope, filters: Filters, group_by: str = "national") -> pd.DataFrame:
+    """Change in mean AI proficiency between the two latest self-assessment waves, for AI-badge
+    earners (earned in between) and non-earners, per group, with 95 % intervals; the column
+    `diff` (earners - non-earners) and its interval sit on the earner row."""
+    group_by = _check_group(group_by, ROSTER_GROUPS)
+    waves = sa_waves(scope)
+    if len(waves) < 2:
+        return pd.DataFrame(columns=["group_code", "earner", "n", "mean_change", "suppressed"])
+    w_from, w_to = waves[-2], waves[-1]
+    df = run(
+        "ai_gap_earners", wave_from=w_from, wave_to=w_to, group_by=group_by, **roster_params(scope, filters)
+    )
+    if df.empty:
+        return df.assign(mean_change=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
+    df["earner"] = df["earner"].astype(bool)
+    df["mean_change"] = df["sum_d"] / df["n"]
+    df["sd"] = [
+        stats.sd_from_sums(n, a, b) for n, a, b in zip(df["n"], df["sum_d"], df["sum_d2"], strict=True)
+    ]
+    ci = [stats.mean_interval(m, s, n) for m, s, n in zip(df["mean_change"], df["sd"], df["n"], strict=True)]
+    df["low"] = [c[0] for c in ci]
+    df["high"] = [c[1] for c in ci]
+    df["wave_from"], df["wave_to"] = w_from, w_to
+    diffs: list[tuple[float, float, float]] = []
+    for _, row in df.iterrows():
+        other = df[(df["group_code"] == row["group_code"]) & (~df["earner"])]
+        if row["earner"] and not other.empty:
+            o = other.iloc[0]
+            lo, hi = stats.welch_diff_interval(
+                o["mean_change"], o["sd"], o["n"], row["mean_change"], row["sd"], row["n"]
+            )
+            diffs.append((row["mean_change"] - o["mean_change"], lo, hi))
+        else:
+            diffs.append((math.nan, math.nan, math.nan))
+    df["diff"] = [d[0] for d in diffs]
+    df["diff_low"] = [d[1] for d in diffs]
+    df["diff_high"] = [d[2] for d in diffs]
+    df = df[
+        [
+            "wave_from",
+            "wave_to",
+            "group_code",
+            "earner",
+            "n",
+            "mean_change",
+            "sd",
+            "low",
+            "high",
+            "diff",
+            "diff_low",
+            "diff_high",
+        ]
+    ].sort_values(["group_code", "earner"])
+    values = ["mean_change", "sd", "low", "high", "diff", "diff_low", "diff_high"]
+    out = suppress_by(df.reset_index(drop=True), scope, [], ["group_code", "earner"], values)
+    # the difference uses both rows of the group: hide it when either side is hidden
+    hidden_groups = set(out.loc[out["suppressed"], "group_code"])
+    for c in ("diff", "diff_low", "diff_high"):
+        out.loc[out["group_code"].isin(hidden_groups), c] = np.nan
+    return out
