@@ -617,12 +617,13 @@ def _execute(
                     run.loaded_sha[sha] = (name, load_id)
             run.step("reference", run.load_reference)
 
-            for feed, path, reason in skipped:
-                run.record_unloaded(feed, path, STATUS_SKIPPED, reason)
             by_feed: dict[str, list[Path]] = {}
             for feed, path in plan:
                 by_feed.setdefault(feed, []).append(path)
             for feed in FEEDS:
+                for skipped_feed, path, reason in skipped:
+                    if skipped_feed == feed:
+                        run.record_unloaded(feed, path, STATUS_SKIPPED, reason)
                 paths = by_feed.get(feed, [])
                 if not paths:
                     continue
