@@ -225,12 +225,23 @@ class DashSession:
         self.callbacks = self.transport.get("/_dash-dependencies").json()
         self._reindex()
         search = path.split("?", 1)[1] if "?" in path else ""
+        location_props: set[str] = set()
         for comp in iter_components(self.layout):
             if comp["type"] == "Location":
                 comp["props"].update(
                     pathname=path.split("?", 1)[0], search=f"?{search}" if search else "", hash=""
                 )
-        self._run(self._initial_queue(set(self.index)), "initial")
+                cid = id_key(comp["props"].get("id"))
+                location_props |= {f"{cid}.{p}" for p in ("pathname", "search", "hash", "href")}
+        queue = self._initial_queue(set(self.index))
+        queued = {i for i, _ in queue}
+        # dcc.Location sets its props from the address bar when it mounts: a change, so the
+        # callbacks listening to it fire even with prevent_initial_call (Dash pages' router).
+        for i, cb in enumerate(self.callbacks):
+            changed = {f"{d['id']}.{d['property']}" for d in cb.get("inputs", [])} & location_props
+            if changed and i not in queued:
+                queue.append((i, changed))
+        self._run(queue, "initial")
         return self.records[start:]
 
     def filter_controls(self) -> list[tuple[str, str, list[Any]]]:

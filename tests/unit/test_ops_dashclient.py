@@ -19,6 +19,7 @@ def _app() -> dash.Dash:
             dcc.Input(id="note", value="n1"),
             html.Div(id="out"),
             html.Div(id="count"),
+            html.Div(id="loc"),
         ]
     )
 
@@ -43,6 +44,10 @@ def _app() -> dash.Dash:
     def inner(radio: int, label: str) -> tuple[str, str]:
         return f"{label}#{radio}", str(radio * 10)
 
+    @app.callback(Output("loc", "children"), Input("url", "search"), prevent_initial_call=True)
+    def router(search: str) -> str:
+        return f"search={search}"
+
     @app.callback(Output("note", "value"), Input("dd", "value"), prevent_initial_call=True)
     def never_initially(value: str) -> str:
         return f"changed-{value}"
@@ -58,8 +63,14 @@ def test_split_output() -> None:
 
 def test_initial_load_then_filter_change() -> None:
     sess = DashSession(FlaskTransport(_app().server))
-    initial = sess.load("/priority")
-    assert [r.output for r in initial] == ["out.children", "..out2.children...count.children.."]
+    initial = sess.load("/priority?wave=2025")
+    # The Location-driven router fires although it has prevent_initial_call (the address bar sets it).
+    assert [r.output for r in initial] == [
+        "out.children",
+        "loc.children",
+        "..out2.children...count.children..",
+    ]
+    assert sess.index["loc"]["children"] == "search=?wave=2025"
     assert all(r.status == 200 and r.trigger == "initial" for r in initial)
     assert sess.index["out2"]["children"] == "/priority|A|n1#1"
     assert sess.index["count"]["children"] == "10"
