@@ -160,9 +160,9 @@ def first_load_http(transport: Transport, user: str = "planner") -> dict[str, An
         "requests": len(items),
         "wire_bytes": sum(w for _, w, _ in items),
         "uncompressed_bytes": sum(b for _, _, b in items),
-        "largest": sorted(
-            ({"url": u, "wire_bytes": w, "bytes": b} for u, w, b in items), key=lambda d: -d["wire_bytes"]
-        )[:8],
+        "largest": [
+            {"url": u, "wire_bytes": w, "bytes": b} for u, w, b in sorted(items, key=lambda it: -it[1])[:8]
+        ],
     }
 
 
