@@ -13,7 +13,7 @@ import pytest
 import dashboard.db as db
 from dashboard.filters import Filters
 from dashboard.scope import Scope
-from dashboard.services import ai_gap
+from dashboard.services import ai_gap, badges
 
 ROOT = Path(__file__).resolve().parents[2]
 OPEN = Scope(role="planner", user="t", agencies=None, min_cell=1)  # no suppression: hand numbers
@@ -269,3 +269,110 @@ def test_earners_change() -> None:
     assert earner["n"] == 1 and earner["mean_change"] == pytest.approx(1.0)
     assert other["n"] == 2 and other["mean_change"] == pytest.approx(0.0)
     assert earner["wave_from"] == "2025-10" and earner["wave_to"] == "2026-06"
+
+
+# ------------------------------------------------------------------ badges
+def test_monthly_events() -> None:
+    df = badges.monthly(OPEN, ALL)
+    got = {
+        (m.strftime("%Y-%m"), e): int(n) for m, e, n in zip(df["month"], df["event"], df["n"], strict=True)
+    }
+    assert got == {
+        ("2025-10", "issued"): 1,
+        ("2025-11", "issued"): 1,
+        ("2026-01", "issued"): 2,
+        ("2026-05", "issued"): 1,
+        ("2026-02", "revoked"): 1,
+        ("2026-03", "expired"): 1,  # A5 expires after the as-of date: not counted yet
+    }
+    only_badges = badges.monthly(OPEN, ALL, kind="badge")
+    jan = only_badges[(only_badges["event"] == "issued") & (only_badges["month"] == "2026-01-01")]
+    assert int(jan["n"].iloc[0]) == 1  # the certification is left out
+
+
+def test_coverage_trend_hand_numbers() -> None:
+    df = badges.coverage_trend(OPEN, ALL)
+    got = {
+        m.strftime("%Y-%m"): (int(h), int(k))
+        for m, h, k in zip(df["month"], df["headcount"], df["holders"], strict=True)
+    }
+    assert got == {
+        "2025-09": (3, 0),
+        "2025-10": (3, 1),
+        "2025-11": (3, 2),
+        "2025-12": (4, 2),
+        "2026-01": (4, 3),
+        "2026-02": (4, 2),  # S2's badge revoked on 2026-02-10
+        "2026-03": (3, 2),  # S3 left at the end of February; A2 still valid on 03-31
+        "2026-04": (3, 2),
+        "2026-05": (3, 2),
+        "2026-06": (3, 2),
+    }
+    jan = df[df["month"] == "2026-01-01"].iloc[0]
+    assert jan["share"] == pytest.approx(0.75)
+
+
+def test_coverage_by_groups() -> None:
+    tier = badges.coverage_by(OPEN, ALL, by="tier")
+    got = {
+        g: (int(h), int(k))
+        for g, h, k in zip(tier["group_code"], tier["headcount"], tier["holders"], strict=True)
+    }
+    assert got == {"basic": (2, 2), "middle": (1, 0)}
+    route = badges.coverage_by(OPEN, ALL, by="route")
+    got = {g: int(k) for g, k in zip(route["group_code"], route["holders"], strict=True)}
+    assert got == {"core_all": 2, "role_policy": 2}
+    assert set(route["headcount"]) == {3}
+    badge = badges.coverage_by(OPEN, ALL, by="badge")
+    got = {g: int(k) for g, k in zip(badge["group_code"], badge["holders"], strict=True)}
+    assert got == {"badge_mod1_intro": 2, "cert_ms_ai900": 1}
+
+
+def test_first_badge_kaplan_meier() -> None:
+    df = badges.first_badge(OPEN, ALL)
+    assert df["t"].tolist() == [0, 1, 4]
+    assert df["n_at_risk"].tolist() == [4, 3, 2]
+    assert df["survival"].tolist() == pytest.approx([0.75, 0.5, 0.25])
+    assert df["cum_share"].iloc[-1] == pytest.approx(0.75)
+    assert set(df["n"]) == {4}
+
+
+def test_funnel_per_route() -> None:
+    df = badges.funnel(OPEN, ALL)
+    got = {(r, lv): int(n) for r, lv, n in zip(df["route_code"], df["level"], df["n"], strict=True)}
+    assert got == {
+        ("core_all", "intro"): 2,
+        ("core_all", "advanced"): 1,  # A2 expired but the step was completed
+        ("role_policy", "intro"): 2,
+        ("role_policy", "advanced"): 1,
+    }  # the revoked mod2 badge counts nowhere
+    assert set(df["headcount"]) == {3}
+
+
+def test_supply_demand_quadrant() -> None:
+    df = badges.supply_demand(OPEN, ALL).set_index("competency_code")
+    ai = df.loc["it_ai_literacy"]
+    assert ai["wave"] == "2026"
+    assert ai["score"] == pytest.approx(2.0)
+    assert ai["demand_index"] == pytest.approx(2.0 / 1.5)
+    assert ai["headcount"] == 2 and ai["holders"] == 2 and ai["per100"] == pytest.approx(100.0)
+    assert not ai["todo"]
+    assert df.loc["it_basic_work", "per100"] == 0  # the only aligned award was revoked
+    assert bool(df.loc["it_basic_work", "todo"]) and bool(df.loc["it_law_practice", "todo"])
+    assert not bool(df.loc["it_cross_domain", "todo"])  # low supply but low priority
+
+
+def test_expiring_next_90_days() -> None:
+    df = badges.expiring(OPEN, ALL)
+    assert df[["badge_code", "n"]].to_dict("records") == [{"badge_code": "badge_mod1_intro", "n": 1}]
+    assert df["expiry_month"].iloc[0] == pd.Timestamp("2026-08-01")
+
+
+def test_badges_scope_hr_sees_own_agency_only() -> None:
+    df = badges.coverage_trend(HR, Filters(agency="C1001"))
+    sel = df[(df["scope_level"] == "selection") & (df["month"] == "2026-06-01")].iloc[0]
+    assert sel["headcount"] == 1 and sel["holders"] == 1  # S4 in K0100 only
+    nat = df[(df["scope_level"] == "national") & (df["month"] == "2026-06-01")].iloc[0]
+    assert nat["headcount"] == 3
+    strict = badges.coverage_trend(STRICT, ALL)
+    assert strict["suppressed"].all() and strict["share"].isna().all()

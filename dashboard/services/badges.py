@@ -1,0 +1,178 @@
+"""Badge uptake services: monthly awards, coverage, time to first badge, funnels, supply vs demand."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import stats
+from dashboard.cache import service_cache
+from dashboard.filters import Filters
+from dashboard.scope import Scope
+from dashboard.services.ai_gap import base_params, has_benchmark, roster_params, run, suppress_by
+
+PERSON_GROUPS = ("total", "gov_level", "agency", "tier", "personnel_type")
+BADGE_GROUPS = ("route", "badge")
+KM_GROUPS = ("national", "gov_level", "tier", "personnel_type")
+KINDS = ("badge", "certification")
+LEVELS = ("intro", "advanced", "practice")
+
+
+def _kind(kind: str | None) -> str | None:
+    return kind if kind in KINDS else None
+
+
+@service_cache
+def monthly(scope: Scope, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+    """Awards issued, revoked and expired per month (wide: one row per month)."""
+    long = run("badges_monthly", kind=_kind(kind), **roster_params(scope, filters))
+    if long.empty:
+        return pd.DataFrame(columns=["month", "event", "n", "suppressed"])
+    long["month"] = pd.to_datetime(long["month"])
+    # each event series is its own table whose months add up to the event's total
+    return suppress_by(long, scope, ["event"], ["month"], [])
+
+
+@service_cache
+def coverage_trend(scope: Scope, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+    """Share of each month's roster headcount holding at least one valid award (all months)."""
+    params = roster_params(scope, filters)
+    frames = [
+        run("badges_coverage", group_by="total", kind=_kind(kind), **params).assign(scope_level="selection")
+    ]
+    if has_benchmark(scope, filters):
+        bench = {**params, "agencies": None}
+        frames.append(
+            run("badges_coverage", group_by="total", kind=_kind(kind), **bench).assign(scope_level="national")
+        )
+    df = pd.concat(frames, ignore_index=True)
+    return _coverage_finish(df, scope, ["scope_level", "month"])
+
+
+def _coverage_finish(df: pd.DataFrame, scope: Scope, split: list[str]) -> pd.DataFrame:
+    if df.empty:
+        return df.assign(share=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
+    df["month"] = pd.to_datetime(df["month"])
+    df["share"] = df["holders"] / df["headcount"]
+    ci = [stats.wilson_interval(p, n) for p, n in zip(df["share"], df["headcount"], strict=True)]
+    df["low"] = [c[0] for c in ci]
+    df["high"] = [c[1] for c in ci]
+    # n is the headcount (the people behind the share); the holders count is a figure too
+    out = suppress_by(
+        df.rename(columns={"headcount": "n"}),
+        scope,
+        split,
+        ["group_code"],
+        ["holders", "share", "low", "high"],
+    )
+    # a share resting on fewer than min_cell holders would reveal them: hide it as well
+    small = (out["holders"] > 0) & (out["holders"] < scope.min_cell) & (not scope.unsuppressed)
+    for c in ("holders", "share", "low", "high"):
+        out[c] = out[c].astype("float64").where(~small)
+    out["suppressed"] = out["suppressed"] | small
+    return out.rename(columns={"n": "headcount"})
+
+
+@service_cache
+def coverage_by(
+    scope: Scope, filters: Filters, by: str = "gov_level", kind: str | None = None, month: str | None = None
+) -> pd.DataFrame:
+    """Coverage in one month (latest by default) by a person attribute, talent route or badge."""
+    params = roster_params(scope, filters)
+    if by in BADGE_GROUPS:
+        df = run("badges_coverage_badge", group_by=by, month=month, kind=_kind(kind), **params)
+        return _coverage_finish(df, scope, [])
+    by = by if by in PERSON_GROUPS else "gov_level"
+    df = run("badges_coverage", group_by=by, kind=_kind(kind), **params)
+    if df.empty:
+        return _coverage_finish(df, scope, [])
+    df["month"] = pd.to_datetime(df["month"])
+    target = pd.Timestamp(month) if month else df["month"].max()
+    return _coverage_finish(df[df["month"] == target].reset_index(drop=True), scope, [])
+
+
+@service_cache
+def first_badge(
+    scope: Scope, filters: Filters, group_by: str = "national", kind: str | None = "badge"
+) -> pd.DataFrame:
+    """Kaplan–Meier curve of time to first award (months since launch or hire) per group."""
+    group_by = group_by if group_by in KM_GROUPS else "national"
+    counts = run("badges_first_badge", group_by=group_by, kind=_kind(kind), **roster_params(scope, filters))
+    cols = [
+        "group_code",
+        "n",
+        "t",
+        "n_at_risk",
+        "events",
+        "censored",
+        "survival",
+        "cum_share",
+        "surv_low",
+        "surv_high",
+    ]
+    if counts.empty:
+        return pd.DataFrame(columns=[*cols, "suppressed"])
+    curves = []
+    for group, part in counts.groupby("group_code", sort=True):
+        km = stats.kaplan_meier_counts(part["t_month"], part["events"], part["censored"])
+        km.insert(0, "group_code", group)
+        km.insert(1, "n", int(part["events"].sum() + part["censored"].sum()))
+        curves.append(km)
+    df = pd.concat(curves, ignore_index=True)[cols]
+    # a step of the curve rests on the people at risk then: hide steps (and later ones) where
+    # fewer than min_cell remain, and whole groups below the threshold.
+    values = ["n_at_risk", "events", "censored", "survival", "cum_share", "surv_low", "surv_high"]
+    out = suppress_by(df, scope, [], ["group_code"], values)
+    if not scope.unsuppressed:
+        thin = (out["n_at_risk"] < scope.min_cell) & out["n_at_risk"].notna()
+        out.loc[thin, values] = float("nan")
+        out["suppressed"] = out["suppressed"] | thin
+    return out
+
+
+@service_cache
+def funnel(scope: Scope, filters: Filters, month: str | None = None) -> pd.DataFrame:
+    """People per AI talent route who have earned a badge at each level (入門 → 進階 → 實作)."""
+    df = run("badges_funnel", month=month, **roster_params(scope, filters))
+    if df.empty:
+        return pd.DataFrame(columns=["route_code", "level", "n", "headcount", "share", "suppressed"])
+    df["share"] = df["n"] / df["headcount"]
+    df["level_order"] = df["level"].map({lv: i for i, lv in enumerate(LEVELS)})
+    df = df.sort_values(["route_code", "level_order"]).drop(columns="level_order").reset_index(drop=True)
+    return suppress_by(df, scope, ["route_code"], [], ["share"])
+
+
+@service_cache
+def supply_demand(scope: Scope, filters: Filters, month: str | None = None) -> pd.DataFrame:
+    """Demand (survey priority) against supply (valid holders per 100 staff) per tier and
+    competency; `todo` flags the high-priority, low-supply quadrant (demand index ≥ 1, i.e.
+    at least the category average, and supply at or below the median of all cells shown)."""
+    params = base_params(scope, filters)
+    df = run("badges_supply_demand", wave=filters.wave, month=month, **params)
+    if df.empty:
+        return pd.DataFrame(columns=["tier", "competency_code", "n", "score", "per100", "todo", "suppressed"])
+    df["month"] = pd.to_datetime(df["month"])
+    out = suppress_by(df, scope, [], ["tier"], ["score", "category_mean", "demand_index"])
+    # supply rests on the tier's headcount and holders: hide per100 when either is small
+    if not scope.unsuppressed:
+        small = ((out["holders"] > 0) & (out["holders"] < scope.min_cell)) | (
+            (out["headcount"] > 0) & (out["headcount"] < scope.min_cell)
+        )
+        for c in ("holders", "per100"):
+            out[c] = out[c].astype("float64").where(~small)
+        out["supply_suppressed"] = small
+    else:
+        out["supply_suppressed"] = False
+    median_supply = out["per100"].median()
+    out["supply_median"] = median_supply
+    out["todo"] = (out["demand_index"] >= 1.0) & (out["per100"] <= median_supply)
+    return out
+
+
+@service_cache
+def expiring(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Awards held by current staff that expire in the next 90 days, by badge and expiry month."""
+    df = run("badges_expiring", as_of=None, **roster_params(scope, filters))
+    if df.empty:
+        return pd.DataFrame(columns=["badge_code", "kind", "expiry_month", "n", "as_of", "suppressed"])
+    df["expiry_month"] = pd.to_datetime(df["expiry_month"])
+    return suppress_by(df, scope, ["expiry_month"], ["badge_code"], [])
