@@ -249,6 +249,28 @@ CREATE TABLE IF NOT EXISTS badge_award (
     source            VARCHAR NOT NULL,    -- ob2 | ob3 | webhr51
     verification      VARCHAR NOT NULL,    -- hosted (not re-checked) | signed (JWS verified) | status_list | webhr
     content_sha256    VARCHAR NOT NULL,    -- hash of the source document (duplicate detection)
+    load_id           VARCHAR NOT NULL,
+    level             VARCHAR              -- certification level (e.g. advanced) from WebHR 表51; NULL for badges
+);
+
+-- Staging for badge_award: parsers write here; the badges derive step moves rows into
+-- badge_award, quarantining ids already loaded from an earlier file (duplicate_identical /
+-- duplicate_conflict) and keeping the load log's rows_loaded + rows_quarantined = rows_read.
+CREATE TABLE IF NOT EXISTS badge_award_stage (
+    award_id VARCHAR NOT NULL, badge_code VARCHAR NOT NULL, staff_key VARCHAR NOT NULL,
+    awarded_on DATE NOT NULL, valid_until DATE, revoked_on DATE, revocation_reason VARCHAR,
+    source VARCHAR NOT NULL, verification VARCHAR NOT NULL, content_sha256 VARCHAR NOT NULL,
+    load_id VARCHAR NOT NULL, level VARCHAR,
+    file_name VARCHAR NOT NULL, row_number BIGINT NOT NULL
+);
+
+-- Revocation documents (OB2 RevocationList, OB3 1EdTechRevocationList) as loaded; the badges
+-- derive step copies revoked_on/reason onto badge_award. Never deleted.
+CREATE TABLE IF NOT EXISTS badge_revocation (
+    award_id          VARCHAR NOT NULL,
+    revoked_on        DATE,                -- NULL when the list gives no date
+    revocation_reason VARCHAR,
+    list_id           VARCHAR NOT NULL,    -- the revocation list's IRI
     load_id           VARCHAR NOT NULL
 );
 
