@@ -13,7 +13,7 @@ import pytest
 import dashboard.db as db
 from dashboard.filters import Filters
 from dashboard.scope import Scope
-from dashboard.services import ai_gap, badges
+from dashboard.services import ai_gap, badges, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 OPEN = Scope(role="planner", user="t", agencies=None, min_cell=1)  # no suppression: hand numbers
@@ -376,3 +376,42 @@ def test_badges_scope_hr_sees_own_agency_only() -> None:
     assert nat["headcount"] == 3
     strict = badges.coverage_trend(STRICT, ALL)
     assert strict["suppressed"].all() and strict["share"].isna().all()
+
+
+# ------------------------------------------------------------------ summary
+def test_headlines_values_and_changes() -> None:
+    df = summary.headlines(OPEN, ALL).set_index("key")
+    assert df.loc["respondents", "value"] == 4 and df.loc["respondents", "previous"] == 4
+    assert df.loc["mention_rate", "value"] == pytest.approx(0.75)
+    assert df.loc["mention_rate", "change"] == pytest.approx(0.25)
+    # coverage 2026-06 = 2/3 against 2026-03 = 2/3
+    assert df.loc["coverage", "value"] == pytest.approx(2 / 3)
+    assert df.loc["coverage", "previous"] == pytest.approx(2 / 3)
+    # awards issued 2026-04..06 = 1 (A5) against 2026-01..03 = 2 (A2, A4)
+    assert (df.loc["awards_quarter", "value"], df.loc["awards_quarter", "previous"]) == (1, 2)
+    assert df.loc["top_mwds", "competency_code"] == "ai_literacy_ethics"
+    # 2026-06: I 5,4,3 / P 4,4,1 -> mean I 4 x mean gap 1 = 4.0; 2025-10 was 16/3
+    assert df.loc["top_mwds", "value"] == pytest.approx(4.0)
+    assert df.loc["top_mwds", "previous"] == pytest.approx(16 / 3)
+
+
+def test_findings_texts_carry_numbers_in_both_languages() -> None:
+    df = summary.findings(OPEN, ALL)
+    assert 3 <= len(df) <= 5
+    keys = list(df["key"])
+    assert "last_everywhere:it_cross_domain" in keys
+    last = df[df["key"] == "last_everywhere:it_cross_domain"].iloc[0]
+    # 2026 cross-domain 0.5 vs category mean 1.5 -> gap 1.00; 2025: 1.0 vs 1.5 -> 0.50
+    assert last["numbers"]["gap_now"] == pytest.approx(1.0)
+    assert last["numbers"]["gap_then"] == pytest.approx(0.5)
+    assert "跨域管理" in last["text_zh-TW"] and "1.00" in last["text_zh-TW"] and "0.50" in last["text_zh-TW"]
+    assert "Cross-boundary management" in last["text_en"] and "2025" in last["text_en"]
+    mention = df[df["key"].str.startswith("mention_")].iloc[0]
+    assert mention["key"] == "mention_flat"  # 4 vs 4 respondents: the interval includes zero
+    assert "75.0%" in mention["text_en"] and "50.0%" in mention["text_zh-TW"]
+
+
+def test_findings_respect_suppression() -> None:
+    assert summary.findings(STRICT, ALL).empty
+    heads = summary.headlines(STRICT, ALL)
+    assert heads["value"].isna().all()
