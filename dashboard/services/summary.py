@@ -162,7 +162,7 @@ def _finding_last_everywhere(scope: Scope, filters: Filters) -> list[dict[str, A
     if df.empty:
         return []
     # the finding rests on every tier's cell: respect suppression of those cells
-    cells = df.groupby(["wave", "tier"], as_index=False)["n"].max()
+    cells = df.groupby(["wave", "tier"], as_index=False).agg(n=("n", "max"))
     masked = ai_gap.suppress_by(cells, scope, ["wave"], ["tier"], [])
     hidden = set(
         zip(masked.loc[masked["suppressed"], "wave"], masked.loc[masked["suppressed"], "tier"], strict=True)
