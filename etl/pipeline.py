@@ -454,6 +454,34 @@ class _Run:
         )
         self._log(rep, dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
+    def refresh_from_log(self) -> None:
+        """Re-read each file's counts after the derive steps, which may quarantine more rows
+        (e.g. the badges derive quarantines awards already loaded from an earlier file)."""
+        counts = {
+            r[0]: (r[1], r[2], r[3])
+            for r in self.con.execute(
+                "SELECT load_id, rows_read, rows_loaded, rows_quarantined FROM etl_load_log"
+            ).fetchall()
+        }
+        reasons: dict[str, dict[str, int]] = {}
+        for load_id, reason, n in self.con.execute(
+            "SELECT load_id, reason_code, count(*) FROM etl_quarantine GROUP BY ALL ORDER BY ALL"
+        ).fetchall():
+            reasons.setdefault(load_id, {})[reason] = int(n)
+        for rep in self.report.files:
+            if rep.status != STATUS_LOADED or rep.load_id not in counts:
+                continue
+            new = tuple(int(v) for v in counts[rep.load_id])
+            if new == (rep.rows_read, rep.rows_loaded, rep.rows_quarantined):
+                continue
+            rep.rows_read, rep.rows_loaded, rep.rows_quarantined = new
+            rep.quarantine_by_reason = reasons.get(rep.load_id, {})
+            rep.over_threshold = rep.quarantine_share > self.threshold
+            if rep.over_threshold:
+                rep.message = (
+                    f"quarantine share {rep.quarantine_share:.2%} exceeds the threshold {self.threshold:.2%}"
+                )
+
     # ------------------------------------------------------------------ whole-database steps
 
     def step(self, name: str, fn: Any, *args: Any) -> Any:
@@ -643,6 +671,9 @@ def _execute(
                     if feed == "roster" or feed not in todo:
                         continue
                     run.derive(feed)
+                run.step("refresh_counts", run.refresh_from_log)
+                if run.failed:
+                    raise PipelineError("a derive step pushed a file's quarantine share over the threshold")
                 run.run_sql(sql_dir)
                 report.version_id = run.step("data_version", run.write_data_version, mode, extra_inputs)
                 report.audits = run.step("audits", run_audits, con, checks_dir)

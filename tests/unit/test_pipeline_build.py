@@ -318,3 +318,34 @@ def test_commands_print_report_and_return_exit_status(
     assert "稽核 audits: " in capsys.readouterr().out
     assert pipeline.load_command("roster", [raw / "roster" / "r_202503.json"], db, max_quarantine=None) == 0
     assert pipeline.check_command(tmp_path / "absent.duckdb") == EXIT_ERROR
+
+
+def test_report_counts_follow_derive_quarantine(raw: Path, tmp_path: Path) -> None:
+    """A derive step that quarantines a row (cross-file duplicate) updates the file's counts."""
+
+    def badges_derive(con: duckdb.DuckDBPyConnection, ctx: object) -> list[str]:
+        (load_id,) = con.execute("SELECT load_id FROM etl_load_log WHERE feed = 'badges'").fetchall()[0]
+        con.execute(
+            "INSERT INTO etl_quarantine VALUES ($l, 'badges', 'assertions_202508.jsonl', 1, "
+            "'duplicate_identical', 'award a1 already loaded', '{}')",
+            {"l": load_id},
+        ).fetchall()
+        con.execute("DELETE FROM badge_award WHERE award_id = 'a1'").fetchall()
+        con.execute(
+            "UPDATE etl_load_log SET rows_loaded = rows_loaded - 1, rows_quarantined = rows_quarantined + 1 "
+            "WHERE load_id = $l",
+            {"l": load_id},
+        ).fetchall()
+        return ["1 duplicate award"]
+
+    feeds = fake_feeds()
+    feeds["badges"].derive = badges_derive
+    db = tmp_path / "dq.duckdb"
+    # 1 of 1 award quarantined by the derive: 100 % > 50 %, so nothing is published.
+    failed = pipeline.build(raw, db, secret=SECRET, feeds=feeds, max_quarantine=0.5)
+    badge_file = next(f for f in failed.files if f.feed == "badges")
+    assert (badge_file.rows_read, badge_file.rows_loaded, badge_file.rows_quarantined) == (1, 0, 1)
+    assert badge_file.quarantine_by_reason == {"duplicate_identical": 1}
+    assert failed.exit_code == EXIT_FILE_FAILED and not db.exists()
+    ok = pipeline.build(raw, db, secret=SECRET, feeds=feeds, max_quarantine=1.0)
+    assert ok.ok and "badges: 1 duplicate award" in ok.warnings
