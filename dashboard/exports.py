@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.audit import AuditLog
+from dashboard.i18n import t
 from dashboard.scope import Scope
 
 log = logging.getLogger(__name__)
@@ -35,59 +36,6 @@ RESTRICTED_COLUMNS = frozenset({"staff_number"})
 IDENTIFYING_COLUMNS = frozenset({"national_id", "email", "name", "phone"})
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
-_MESSAGES = {
-    "zh-TW": {
-        "format": "不支援的下載格式：{fmt}",
-        "role": "您的角色無法下載資料。",
-        "row_level": "您的角色無法下載個人層級資料。",
-        "restricted": "此欄位僅限機關人事下載：{cols}",
-        "cap": "表格共 {rows:,} 列，超過下載上限 {cap:,} 列。請縮小篩選條件後再下載。",
-        "empty": "目前的篩選條件沒有資料可下載。",
-    },
-    "en": {
-        "format": "Unsupported download format: {fmt}",
-        "role": "Your role may not download data.",
-        "row_level": "Your role may not download person-level data.",
-        "restricted": "Only agency HR may download these columns: {cols}",
-        "cap": "The table has {rows:,} rows, more than the download limit of {cap:,}. Narrow the filters and try again.",
-        "empty": "There is nothing to download for the current filters.",
-    },
-}
-_META_LABELS = {
-    "zh-TW": {
-        "title": "下載資訊",
-        "page": "頁面",
-        "user": "使用者",
-        "role": "角色",
-        "generated_at": "產生時間（UTC）",
-        "data_version": "資料版本",
-        "threshold": "最小揭露人數",
-        "suppression": "小格數隱藏",
-        "rows": "列數",
-        "filters": "篩選條件",
-        "agencies": "機關範圍",
-        "on": "已套用",
-        "off": "未套用（規劃人員設定）",
-        "all": "全部",
-    },
-    "en": {
-        "title": "Download information",
-        "page": "Page",
-        "user": "User",
-        "role": "Role",
-        "generated_at": "Generated at (UTC)",
-        "data_version": "Data version",
-        "threshold": "Minimum cell size",
-        "suppression": "Small-cell suppression",
-        "rows": "Rows",
-        "filters": "Filters",
-        "agencies": "Agency scope",
-        "on": "applied",
-        "off": "not applied (planner setting)",
-        "all": "all",
-    },
-}
-
 
 class ExportRefused(Exception):
     """A download that must not happen; ``message`` is user-facing text in the viewer's language."""
@@ -98,12 +46,14 @@ class ExportRefused(Exception):
         self.message = message
 
 
-def _lang(lang: str | None) -> str:
-    return "en" if lang and lang.lower().startswith("en") else "zh-TW"
-
-
 def _msg(key: str, lang: str | None, **fmt: Any) -> str:
-    return _MESSAGES[_lang(lang)][key].format(**fmt)
+    return t("exports.error." + key, lang, **fmt)
+
+
+def _labels(lang: str | None) -> dict[str, str]:
+    keys = ("title", "page", "user", "role", "generated_at", "data_version", "threshold", "suppression")
+    keys += ("rows", "filters", "agencies", "on", "off", "all")
+    return {k: t("exports.meta." + k, lang) for k in keys}
 
 
 def escape_text(value: str) -> str:
@@ -239,7 +189,7 @@ def export_bytes(
         raise ExportRefused("format", _msg("format", lang, fmt=fmt))
     if row_cap is not None and len(df) > row_cap:
         raise ExportRefused("row_cap", _msg("cap", lang, rows=len(df), cap=row_cap))
-    title = _META_LABELS[_lang(lang)]["title"]
+    title = _labels(lang)["title"]
     if fmt == "csv":
         content = _csv(df, meta)
     elif fmt == "xlsx":
@@ -327,7 +277,7 @@ def build_meta(
     page: str, scope: Scope, filters: Mapping[str, Any], rows: int, data_version: str, lang: str | None
 ) -> dict[str, Any]:
     """The metadata block: filters, user, time, data version, threshold."""
-    lab = _META_LABELS[_lang(lang)]
+    lab = _labels(lang)
     filt = "; ".join(f"{k}={v}" for k, v in filters.items()) or lab["all"]
     return {
         lab["title"]: "",

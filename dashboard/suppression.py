@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,6 @@ import pandas as pd
 from dashboard.scope import Scope
 
 SUPPRESSED_COL = "suppressed"
-_ROW_CELL = "__cell_row__"
 
 
 def _mask(df: pd.DataFrame, total_rows: pd.Series | Sequence[bool] | str | None) -> np.ndarray:
@@ -26,7 +27,24 @@ def _small(n: np.ndarray, k: int) -> np.ndarray:
     return (n > 0) & (n < k)
 
 
-def _secondary(cells: pd.DataFrame, dims: list[str], k: int) -> np.ndarray:
+def _partitions(dim_codes: list[np.ndarray]) -> list[np.ndarray]:
+    """Index arrays of the margins: for each dimension, the cells that share all other dims."""
+    m = len(dim_codes[0])
+    parts: list[np.ndarray] = []
+    for i in range(len(dim_codes)):
+        others = [c for j, c in enumerate(dim_codes) if j != i]
+        if others:
+            _, inv = np.unique(np.stack(others, axis=1), axis=0, return_inverse=True)
+            inv = inv.reshape(-1)
+        else:
+            inv = np.zeros(m, dtype=np.int64)
+        order = np.argsort(inv, kind="stable")
+        bounds = np.flatnonzero(np.diff(inv[order])) + 1
+        parts.extend(np.split(order, bounds))
+    return parts
+
+
+def _secondary(n: np.ndarray, hidden: np.ndarray, dim_codes: list[np.ndarray], k: int) -> np.ndarray:
     """Hide more cells until no margin lets anyone recover a hidden cell.
 
     For every margin (the cells that differ only in one dimension and so add up to one total),
@@ -36,31 +54,20 @@ def _secondary(cells: pd.DataFrame, dims: list[str], k: int) -> np.ndarray:
     dimensions are revisited until nothing changes, because hiding a cell in one margin can
     leave a lone hidden cell in another.
     """
-    hidden = cells["_hidden"].to_numpy(dtype=bool).copy()
-    n = cells["_n"].to_numpy(dtype=float)
-    partitions: list[np.ndarray] = []
-    for d in dims:
-        others = [x for x in dims if x != d]
-        if others:
-            codes = cells.groupby(others, dropna=False, sort=False).ngroup().to_numpy()
-        else:
-            codes = np.zeros(len(cells), dtype=int)
-        for code in np.unique(codes):
-            partitions.append(np.flatnonzero(codes == code))
+    hidden = hidden.copy()
+    partitions = _partitions(dim_codes)
     changed = True
     while changed:
         changed = False
         for idx in partitions:
             while True:
                 h = idx[hidden[idx] & (n[idx] > 0)]
-                mass = n[h].sum()
-                if len(h) == 0 or (len(h) >= 2 and mass >= k):
+                if len(h) == 0 or (len(h) >= 2 and n[h].sum() >= k):
                     break
                 candidates = idx[~hidden[idx] & (n[idx] > 0)]
                 if len(candidates) == 0:
                     break  # everything non-zero is hidden already; the margin itself is small
-                pick = candidates[np.argmin(n[candidates])]
-                hidden[pick] = True
+                hidden[candidates[np.argmin(n[candidates])]] = True
                 changed = True
     return hidden
 
@@ -118,21 +125,27 @@ def suppress(
     hidden_rows = primary.copy()
     cell_rows = np.flatnonzero(~is_total)
     if len(cell_rows):
-        work = out.iloc[cell_rows]
         if dims:
-            cell_id = work.groupby(dims, dropna=False, sort=False).ngroup().to_numpy()
+            row_codes = [pd.factorize(out[d].iloc[cell_rows], use_na_sentinel=False)[0] for d in dims]
+            _, cell_id = np.unique(np.stack(row_codes, axis=1), axis=0, return_inverse=True)
+            cell_id = cell_id.reshape(-1)
         else:
-            cell_id = np.arange(len(work))
-        frame = pd.DataFrame({"_cell": cell_id, "_n": n_all[cell_rows], "_hidden": primary[cell_rows]})
-        for d in dims:
-            frame[d] = work[d].to_numpy()
+            row_codes = [np.zeros(len(cell_rows), dtype=np.int64)]
+            cell_id = np.arange(len(cell_rows))
+        m = int(cell_id.max()) + 1
+        cell_n = np.zeros(m)
+        np.maximum.at(cell_n, cell_id, n_all[cell_rows])
+        cell_hidden = np.zeros(m, dtype=bool)
+        np.logical_or.at(cell_hidden, cell_id, primary[cell_rows])
+        cell_codes = []
+        for codes in row_codes:
+            c = np.zeros(m, dtype=np.int64)
+            c[cell_id] = codes
+            cell_codes.append(c)
         if not dims:
-            frame[_ROW_CELL] = 0
-        cells = frame.groupby("_cell", sort=True).agg(
-            {"_n": "max", "_hidden": "max", **{d: "first" for d in (dims or [_ROW_CELL])}}
-        )
-        cells["_hidden"] = _secondary(cells, dims or [_ROW_CELL], k)
-        hidden_rows[cell_rows] = cells["_hidden"].to_numpy(dtype=bool)[cell_id]
+            cell_codes = [np.zeros(m, dtype=np.int64)]
+        cell_hidden = _secondary(cell_n, cell_hidden, cell_codes, k)
+        hidden_rows[cell_rows] = cell_hidden[cell_id]
 
     out[SUPPRESSED_COL] = hidden_rows
     if hidden_rows.any():
@@ -152,3 +165,17 @@ def is_safe_count(n: int | float | None, scope: Scope) -> bool:
     if scope.unsuppressed or n is None or (isinstance(n, float) and np.isnan(n)):
         return True
     return not (0 < n < scope.min_cell)
+
+
+def parent_filter_sets(active: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every proper subset of the active filters (the empty set included).
+
+    A service that shows a filtered table computes each cell's n under each of these filter sets
+    and passes them as ``parent_n_cols``: then no two filter settings where one refines the
+    other can be subtracted to reveal a group of 0 < n < min_cell."""
+    items = [(k, v) for k, v in active.items() if v is not None]
+    out: list[dict[str, Any]] = []
+    for r in range(len(items)):
+        for combo in combinations(items, r):
+            out.append(dict(combo))
+    return out
