@@ -207,13 +207,13 @@ def _ob2_catalog(ctx: SynthContext) -> tuple[list[dict[str, Any]], list[dict[str
     for b in tuples(catalog):
         al = _alignment_docs(b.badge_code, alignments)
         if b.badge_code == "badge_mod8_advanced":
-            # A code from the general civil-servant framework (S1), unknown to our catalog.
+            # A code of a draft framework revision, not (yet) in our catalog: the ETL flags it.
             al.append(
                 {
-                    "targetName": "運用數位途徑解決問題與創新",
-                    "targetUrl": "https://moda.gov.tw/competency/digital_general/dg_pi",
-                    "targetFramework": "digital_general",
-                    "targetCode": "dg_pi",
+                    "targetName": "AI 治理(職能架構草案)",
+                    "targetUrl": "https://moda.gov.tw/competency/it_position/it_ai_governance",
+                    "targetFramework": "it_position",
+                    "targetCode": "it_ai_governance",
                 }
             )
         badge_docs.append(
