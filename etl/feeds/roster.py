@@ -7,6 +7,7 @@ import functools
 import io
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -143,8 +144,11 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
         decoded = decode_bytes(data, path.name)
     except DecodeError as exc:
         raise FileRejected(path.name, str(exc)) from exc
+    # NFKC once over the whole text (full-width digits/letters/spaces) instead of per cell; the
+    # full-width comma would become a delimiter, so it is kept as an ideographic comma.
+    text = unicodedata.normalize("NFKC", decoded.text.replace("\uff0c", "\u3001"))
     try:
-        df = pd.read_csv(io.StringIO(decoded.text), dtype=str, keep_default_na=False, na_filter=False)
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise FileRejected(path.name, f"not a readable CSV table: {exc}") from exc
     df.columns = [normalize_text(c).lstrip("\ufeff") for c in df.columns]
@@ -159,10 +163,24 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
     return df, decoded.encoding
 
 
+def _month_start(dates: pd.Series) -> pd.Series:
+    """First day of the month of each date (NaT stays NaT)."""
+    values = (
+        pd.to_datetime(dates)
+        .to_numpy(dtype="datetime64[ns]")
+        .astype("datetime64[M]")
+        .astype("datetime64[ns]")
+    )
+    return pd.Series(values, index=dates.index)
+
+
 def _norm_column(s: pd.Series) -> pd.Series:
-    uniq = pd.unique(s)
-    mapping = {u: normalize_text(u) for u in uniq}
-    return s.map(mapping)
+    # The text is already NFKC-folded (see _read): strip, and collapse inner runs of spaces.
+    s = s.str.strip()
+    runs = s.str.contains("  ", regex=False)
+    if runs.any():
+        s = s.where(~runs, s[runs].map(normalize_text))
+    return s
 
 
 def parse(path: Path, ctx: LoadContext) -> FeedResult:
@@ -201,11 +219,11 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
     snap = df[COL_DATE].map(_roc)
     snap_date = snap.str[0]
     flag(snap_date.isna(), "invalid_roc_date", COL_DATE + ": " + snap.str[1].fillna(""))
-    months = pd.to_datetime(snap_date.dropna()).dt.to_period("M").dt.to_timestamp()
+    row_month = _month_start(snap_date)
+    months = row_month.dropna()
     if months.empty:
         raise FileRejected(path.name, f"no valid {COL_DATE} in any row")
     file_month = months.mode().sort_values().iloc[0]
-    row_month = pd.to_datetime(snap_date).dt.to_period("M").dt.to_timestamp()
     if not is_change:
         flag(
             row_month.notna() & (row_month != file_month),
@@ -228,7 +246,7 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
         flag(~known, "unknown_change_type", COL_CHANGE + " " + change + " is not a known change type")
         cdate = df[COL_CHANGE_DATE].map(_roc)
         flag(cdate.str[0].isna(), "invalid_roc_date", COL_CHANGE_DATE + ": " + cdate.str[1].fillna(""))
-        event_month = pd.to_datetime(cdate.str[0]).dt.to_period("M").dt.to_timestamp()
+        event_month = _month_start(cdate.str[0])
         kind = np.where(change.isin(LEAVE_CHANGES), "leave", "change")
         # Within a file, a person's later record of the same month supersedes earlier ones.
         order_key = pd.to_datetime(cdate.str[0])
@@ -255,7 +273,9 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
             )
 
     for row, (reason, msg) in sorted(bad.items()):
-        result.quarantine.append(QuarantineRow(row, reason, msg, _mask(raw.iloc[row - 1].to_dict())))
+        result.quarantine.append(
+            QuarantineRow(row, reason, msg, _mask({str(k): str(v) for k, v in raw.iloc[row - 1].items()}))
+        )
 
     keep = ~df["_row"].isin(list(bad)).to_numpy() & ~dup
     d = df[keep]
@@ -322,8 +342,8 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
             "gov_level": pd.array(code.map(lambda c: catalog.get(c, ("unknown", None))[0]), dtype="string"),
             "agency_type": pd.array(code.map(lambda c: catalog.get(c, ("unknown", None))[1]), dtype="string"),
             "rank_class": pd.array(rank_class, dtype="string"),
-            "grade": gmin.to_numpy(),
-            "grade_max": gmax.to_numpy(),
+            "grade": pd.array(gmin, dtype="Int16"),
+            "grade_max": pd.array(gmax, dtype="Int16"),
             "is_supervisor": is_sup.to_numpy(dtype=bool),
             "personnel_type": pd.array(ptype, dtype="string"),
             "job_series": pd.array(series.replace("", None), dtype="string"),
