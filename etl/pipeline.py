@@ -344,7 +344,11 @@ class _Run:
                 rep.status = STATUS_SKIPPED
                 rep.message = f"identical content already loaded as {prev_name} (load {prev_id})"
             else:
-                result = self.module(feed).parse(path, self.ctx)
+                t_parse = time.perf_counter()
+                try:
+                    result = self.module(feed).parse(path, self.ctx)
+                finally:
+                    rep.parse_seconds = time.perf_counter() - t_parse
                 self._check_result(result)
         except FileRejected as exc:
             rep.status, rep.message = STATUS_REJECTED, str(exc)

@@ -36,7 +36,8 @@ class FileReport:
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     message: str | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # parse + insert
+    parse_seconds: float = 0.0
     over_threshold: bool = False
 
     @property
