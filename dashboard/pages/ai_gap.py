@@ -1,0 +1,409 @@
+"""/ai-gap: AI items' priority against target, AI mention rate, Borich MWDS, IPA, attitudes, earners."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import ALL, Input, Output, State, dcc, html
+
+from dashboard import components as comp
+from dashboard.figures import ai_gap as fig
+from dashboard.filters import Filters
+from dashboard.i18n import current_lang, label, t
+from dashboard.scope import Scope
+from dashboard.services import ai_gap as svc
+from dashboard.services import common
+
+dash.register_page(__name__, path="/ai-gap", title="AI-readiness gap", name="AI gap", order=3)
+
+P = comp.ids("aig")
+PAGE = "/ai-gap"
+GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
+# The services a benchmark can time as service(scope, filters).
+SERVICES = (svc.priority_gap, svc.mention_rate, svc.borich, svc.attitudes, svc.earners)
+TABLES = ("gap", "mention", "borich", "attitudes", "earners")
+GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
+
+
+def _radio(name: str, legend: str, options: Sequence[tuple[str, str]], value: str) -> html.Fieldset:
+    return html.Fieldset(
+        [
+            html.Legend(legend, className="form-label small mb-1"),
+            dbc.RadioItems(
+                id=P(name),
+                options=[{"label": text, "value": code} for code, text in options],
+                value=value,
+                inline=True,
+            ),
+        ],
+        className="mb-2",
+    )
+
+
+def _groups(lang: str, codes: Sequence[str]) -> list[tuple[str, str]]:
+    return [(c, t(f"ai_gap.group.{c}", lang)) for c in codes]
+
+
+def _aria_labelledby(target: str) -> dict[str, Any]:
+    return {"aria-labelledby": target}
+
+
+def _section(title: str, children: list[Any], measure_key: str, lang: str, sid: str) -> html.Section:
+    return html.Section(
+        [
+            html.H2(title, className="h5 mt-4", id=P(f"h-{sid}")),
+            *children,
+            html.P(t(f"ai_gap.measure.{measure_key}", lang), className="small text-muted measure-note"),
+        ],
+        className="aig-section",
+        **_aria_labelledby(P(f"h-{sid}")),
+    )
+
+
+def _graph(name: str) -> dcc.Loading:
+    return dcc.Loading(dcc.Graph(id=P(name), config=GRAPH_CONFIG, className="aig-graph"), type="default")
+
+
+def layout(**query: str) -> html.Div:
+    lang = current_lang()
+    scope = common.current_scope()
+    filters = common.resolve(scope, Filters.from_query(query))
+    waves = svc.sa_waves(scope)
+    wave_opts = [{"label": w, "value": w} for w in reversed(waves)]
+    content = [
+        _section(
+            t("ai_gap.section_priority", lang),
+            [
+                _radio(
+                    "gap-group",
+                    t("ai_gap.group_by", lang),
+                    _groups(lang, ("national", "gov_level", "workgroup", "personnel_type")),
+                    "national",
+                ),
+                html.P(id=P("gap-note"), className="small"),
+                _graph("gap"),
+                html.Div(id=P("gap-table")),
+            ],
+            "priority",
+            lang,
+            "gap",
+        ),
+        _section(
+            t("ai_gap.section_mention", lang),
+            [
+                _radio(
+                    "mention-group",
+                    t("ai_gap.group_by", lang),
+                    _groups(lang, ("tier", "national", "gov_level", "workgroup", "personnel_type")),
+                    "tier",
+                ),
+                _graph("mention"),
+                html.Div(id=P("mention-table")),
+            ],
+            "mention",
+            lang,
+            "mention",
+        ),
+        html.Div(
+            [
+                html.Label(
+                    t("ai_gap.sa_wave", lang), htmlFor=P("sa-wave"), className="form-label small mb-1"
+                ),
+                dcc.Dropdown(
+                    id=P("sa-wave"),
+                    options=wave_opts,
+                    value=waves[-1] if waves else None,
+                    clearable=False,
+                    className="mb-2",
+                ),
+                _radio(
+                    "sa-group",
+                    t("ai_gap.group_by", lang),
+                    _groups(lang, ("national", "tier", "gov_level", "personnel_type")),
+                    "national",
+                ),
+            ],
+            className="mt-4 p-2 border rounded",
+        ),
+        _section(
+            t("ai_gap.section_selfassessment", lang),
+            [_graph("borich"), html.Div(id=P("borich-table"))],
+            "borich",
+            lang,
+            "borich",
+        ),
+        _section(t("ai_gap.section_ipa", lang), [_graph("ipa")], "ipa", lang, "ipa"),
+        _section(
+            t("ai_gap.section_attitudes", lang),
+            [_graph("attitudes"), html.Div(id=P("attitudes-table"))],
+            "attitudes",
+            lang,
+            "attitudes",
+        ),
+        _section(
+            t("ai_gap.section_earners", lang),
+            [_graph("earners"), html.Div(id=P("earners-table"))],
+            "earners",
+            lang,
+            "earners",
+        ),
+        html.Div(
+            [
+                html.Label(
+                    t("ai_gap.download_what", lang), htmlFor=P("dl-table"), className="form-label small"
+                ),
+                dcc.Dropdown(
+                    id=P("dl-table"),
+                    options=[{"label": t(f"ai_gap.section_{_SECTION[k]}", lang), "value": k} for k in TABLES],
+                    value="gap",
+                    clearable=False,
+                ),
+                comp.download_controls(P.prefix, lang, allowed=scope.may_export),
+                html.P(id=P("dl-msg"), className="small text-danger", role="status"),
+            ],
+            className="mt-4",
+        ),
+        html.P(t("ai_gap.measure.suppression", lang), className="small text-muted mt-3"),
+    ]
+    return html.Div(
+        [
+            html.H1(t("ai_gap.title", lang), className="h3"),
+            html.P(t("ai_gap.intro", lang)),
+            dbc.Row(
+                [
+                    dbc.Col(comp.filter_panel(filters, lang, common.filter_options(scope)), lg=3),
+                    dbc.Col(content, lg=9),
+                ]
+            ),
+        ],
+        className="page-ai-gap",
+    )
+
+
+_SECTION = {
+    "gap": "priority",
+    "mention": "mention",
+    "borich": "selfassessment",
+    "attitudes": "attitudes",
+    "earners": "earners",
+}
+
+
+def _filters(ids: Sequence[Mapping[str, str]], values: Sequence[Any], scope: Scope) -> Filters:
+    return common.resolve(scope, comp.filters_from_values(ids, values))
+
+
+def _fmt_rows(df: pd.DataFrame, lang: str, group_by: str) -> pd.DataFrame:
+    """Codes -> catalog names for the table alternatives (no raw codes on screen)."""
+    out = df.copy()
+    if "competency_code" in out:
+        out["competency_code"] = [label("competency", c, lang) for c in out["competency_code"]]
+    if "attitude_code" in out:
+        out["attitude_code"] = [label("competency", c, lang) for c in out["attitude_code"]]
+    if "tier" in out:
+        out["tier"] = [label("tier", c, lang) for c in out["tier"]]
+    if "group_code" in out:
+        out["group_code"] = [fig.group_label(group_by, str(c), lang) for c in out["group_code"]]
+    if "scope_level" in out:
+        out["scope_level"] = [t(f"ai_gap.scope.{c}", lang) for c in out["scope_level"]]
+    if "category" in out:
+        out["category"] = [t(f"summary.category.{c}", lang) if c in _CATS else c for c in out["category"]]
+    return out
+
+
+_CATS = ("common", "technical", "management")
+
+
+def _cols(lang: str, names: Sequence[str]) -> dict[str, str]:
+    mapping = {
+        "scope_level": "scope_level",
+        "wave": "wave",
+        "sa_wave": "sa_wave",
+        "tier": "tier",
+        "group_code": "group",
+        "competency_code": "competency",
+        "attitude_code": "attitude",
+        "category": "category",
+    }
+    return {n: t(f"ai_gap.col.{mapping.get(n, n)}", lang) for n in names}
+
+
+GAP_COLS = (
+    "scope_level",
+    "wave",
+    "tier",
+    "group_code",
+    "competency_code",
+    "n",
+    "score",
+    "rank",
+    "n_items",
+    "target_rank",
+    "rank_gap",
+    "score_gap",
+    "score_change",
+    "rank_change",
+)
+MENTION_COLS = (
+    "scope_level",
+    "wave",
+    "group_code",
+    "n",
+    "n_eff",
+    "p",
+    "low",
+    "high",
+    "change",
+    "change_significant",
+)
+BORICH_COLS = (
+    "sa_wave",
+    "group_code",
+    "competency_code",
+    "n",
+    "mean_importance",
+    "mean_proficiency",
+    "mwds",
+    "rank",
+)
+ATT_COLS = ("sa_wave", "group_code", "attitude_code", "n", "mean", "low", "high")
+EARN_COLS = ("group_code", "earner", "n", "mean_change", "low", "high", "diff")
+
+
+def _table(
+    df: pd.DataFrame, cols: Sequence[str], caption: str, lang: str, group_by: str, tid: str
+) -> html.Details:
+    shown = _fmt_rows(df, lang, group_by)
+    return comp.accessible_table(shown, _cols(lang, cols), caption, lang, table_id=P(tid))
+
+
+@dash.callback(
+    Output(P("gap"), "figure"),
+    Output(P("gap-table"), "children"),
+    Output(P("gap-note"), "children"),
+    Input(GF, "value"),
+    Input(P("gap-group"), "value"),
+    State(GF, "id"),
+)
+def _update_gap(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> tuple[Any, Any, str]:
+    lang, scope = current_lang(), common.current_scope()
+    filters = _filters(ids, values, scope)
+    df = svc.priority_gap(scope, filters, group_by=group_by)
+    if df.empty:
+        return fig.empty(t("ai_gap.no_data", lang)), None, ""
+    shown = df[df["wave"] == filters.wave]
+    prev = shown["prev_wave"].dropna()
+    note = t("ai_gap.wave_shown", lang, wave=filters.wave, prev=prev.iloc[0] if not prev.empty else "—")
+    table = _table(df, GAP_COLS, t("ai_gap.fig_gap", lang), lang, group_by, "gap-tbl")
+    return fig.gap_bars(shown, lang, group_by), table, note
+
+
+@dash.callback(
+    Output(P("mention"), "figure"),
+    Output(P("mention-table"), "children"),
+    Input(GF, "value"),
+    Input(P("mention-group"), "value"),
+    State(GF, "id"),
+)
+def _update_mention(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    df = svc.mention_rate(scope, _filters(ids, values, scope), group_by=group_by)
+    table = _table(df, MENTION_COLS, t("ai_gap.fig_mention", lang), lang, group_by, "mention-tbl")
+    return fig.mention_chart(df, lang, group_by), table
+
+
+@dash.callback(
+    Output(P("borich"), "figure"),
+    Output(P("borich-table"), "children"),
+    Output(P("ipa"), "figure"),
+    Output(P("attitudes"), "figure"),
+    Output(P("attitudes-table"), "children"),
+    Input(GF, "value"),
+    Input(P("sa-wave"), "value"),
+    Input(P("sa-group"), "value"),
+    State(GF, "id"),
+)
+def _update_sa(
+    values: list[Any], sa_wave: str | None, group_by: str, ids: list[dict[str, str]]
+) -> tuple[Any, Any, Any, Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    filters = _filters(ids, values, scope)
+    bor = svc.borich(scope, filters, group_by=group_by, sa_wave=sa_wave)
+    overall = svc.borich(scope, filters, group_by="national", sa_wave=sa_wave)
+    att = svc.attitudes(scope, filters, group_by=group_by, sa_wave=sa_wave)
+    return (
+        fig.borich_bars(bor, lang, group_by),
+        _table(bor, BORICH_COLS, t("ai_gap.fig_borich", lang), lang, group_by, "borich-tbl"),
+        fig.ipa_quadrant(overall, lang),
+        fig.attitude_chart(att, lang, group_by),
+        _table(att, ATT_COLS, t("ai_gap.fig_attitudes", lang), lang, group_by, "attitudes-tbl"),
+    )
+
+
+@dash.callback(
+    Output(P("earners"), "figure"),
+    Output(P("earners-table"), "children"),
+    Input(GF, "value"),
+    Input(P("sa-group"), "value"),
+    State(GF, "id"),
+)
+def _update_earners(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    df = svc.earners(scope, _filters(ids, values, scope), group_by=group_by)
+    shown = df.assign(earner=[t("ai_gap.earners" if e else "ai_gap.non_earners", lang) for e in df["earner"]])
+    table = _table(shown, EARN_COLS, t("ai_gap.fig_earners", lang), lang, group_by, "earners-tbl")
+    return fig.earners_chart(df, lang, group_by), table
+
+
+def table_for(
+    which: str, scope: Scope, filters: Filters, groups: Mapping[str, str], sa_wave: str | None
+) -> pd.DataFrame:
+    """Exactly the table a section shows (suppressed), for downloads."""
+    if which == "mention":
+        return svc.mention_rate(scope, filters, group_by=groups.get("mention", "tier"))
+    if which == "borich":
+        return svc.borich(scope, filters, group_by=groups.get("sa", "national"), sa_wave=sa_wave)
+    if which == "attitudes":
+        return svc.attitudes(scope, filters, group_by=groups.get("sa", "national"), sa_wave=sa_wave)
+    if which == "earners":
+        return svc.earners(scope, filters, group_by=groups.get("sa", "national"))
+    return svc.priority_gap(scope, filters, group_by=groups.get("gap", "national"))
+
+
+@dash.callback(
+    Output(P("download"), "data"),
+    Output(P("dl-msg"), "children"),
+    Input(P("download-btn"), "n_clicks"),
+    State(P("download-format"), "value"),
+    State(P("dl-table"), "value"),
+    State(P("gap-group"), "value"),
+    State(P("mention-group"), "value"),
+    State(P("sa-group"), "value"),
+    State(P("sa-wave"), "value"),
+    State(GF, "value"),
+    State(GF, "id"),
+    prevent_initial_call=True,
+)
+def _download(
+    n_clicks: int | None,
+    fmt: str,
+    which: str,
+    gap_group: str,
+    mention_group: str,
+    sa_group: str,
+    sa_wave: str | None,
+    values: list[Any],
+    ids: list[dict[str, str]],
+) -> tuple[Any, str]:
+    from dashboard.exports import download_or_message
+
+    lang, scope = current_lang(), common.current_scope()
+    filters = _filters(ids, values, scope)
+    groups = {"gap": gap_group, "mention": mention_group, "sa": sa_group}
+    df = table_for(which if which in TABLES else "gap", scope, filters, groups, sa_wave)
+    payload, message = download_or_message(f"ai-gap-{which}", df, fmt, filters, scope, lang=lang)
+    return (payload if payload is not None else dash.no_update), (message or "")
