@@ -14,6 +14,7 @@ import pandas as pd
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _NAME_RE = re.compile(r"^[a-z0-9_]+$")
+_PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class WarehouseError(RuntimeError):
@@ -37,6 +38,13 @@ def query_sql(name: str) -> str:
     if not path.exists():
         raise QueryError(f"unknown query {name!r}")
     return path.read_text(encoding="utf-8")
+
+
+@cache
+def query_params(name: str) -> frozenset[str]:
+    """The $names a query uses (comments excluded)."""
+    body = "\n".join(line.split("--", 1)[0] for line in query_sql(name).splitlines())
+    return frozenset(_PARAM_RE.findall(body))
 
 
 def _translate(exc: Exception, what: str) -> WarehouseError:
@@ -115,8 +123,14 @@ class Warehouse:
             cur.close()
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
-        """Run dashboard/queries/<name>.sql with its $named parameters."""
-        return self.execute(query_sql(name), params, what=f"query {name}")
+        """Run dashboard/queries/<name>.sql with its $named parameters.
+
+        Only the parameters the query names are passed (DuckDB rejects extras), so services can
+        hand every query the same filter dict; a parameter the query needs but did not get is
+        still an error."""
+        sql = query_sql(name)
+        used = query_params(name)
+        return self.execute(sql, {k: v for k, v in params.items() if k in used}, what=f"query {name}")
 
     def data_version(self) -> str:
         """The warehouse's version id (from the data_version table), cached per open file."""

@@ -1,0 +1,45 @@
+"""Shared figure helpers: base layout, CJK-capable fonts, empty-state figure, colour constants."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+FONT = "Noto Sans CJK TC, Noto Sans TC, Microsoft JhengHei, sans-serif"
+AI_COLOR = "#7b2cbf"  # AI-related competencies (with a ★ marker, never colour alone)
+BASE_COLOR = "#1f5fa8"
+BENCH_COLOR = "#444444"
+FLAG_COLOR = "#b02a37"
+AI_MARK = "★"
+# Sequential, colour-blind-safe, dark enough at the top for white text.
+HEAT_SCALE = "Blues"
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
+    """Common look: readable fonts, white background, compact margins, no Plotly logo clutter."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"} if title else None,
+        font={"family": FONT, "size": 13},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank figure carrying a message (no data, or everything suppressed)."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 15}
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return base_layout(fig, height=220)
+
+
+def ai_label(name: str, ai_related: bool) -> str:
+    """A competency's axis label, marked when AI-related (shape, not only colour)."""
+    return f"{AI_MARK} {name}" if ai_related else name

@@ -1,0 +1,579 @@
+"""/priority: competency-priority explorer (heatmap, ranked bars with CIs, group/wave comparison)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+import plotly.graph_objects as go
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+
+from dashboard import components as comp
+from dashboard.figures import priority as figs
+from dashboard.filters import Filters
+from dashboard.i18n import current_lang, label, t
+from dashboard.scope import Scope
+from dashboard.services import common as common_svc
+from dashboard.services import priority as svc
+
+dash.register_page(__name__, path="/priority", title="職能優先序 · Competency priority", order=1)
+
+PAGE = "/priority"
+ID = comp.ids("priority")
+AGENCY_CAP = 25
+GF_VALUES = Input({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value")
+GF_IDS = State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "id")
+
+# Services a benchmark can time (docs/dashboard.md): every data callback goes through these.
+SERVICES = {
+    "priority_scores": svc.priority_scores,
+    "priority_benchmark": svc.priority_benchmark,
+    "priority_group_n": svc.priority_group_n,
+    "priority_compare": svc.priority_compare,
+    "priority_compare_waves": svc.priority_compare_waves,
+}
+
+
+# ---------------------------------------------------------------------------- text helpers
+def _texts(lang: str) -> dict[str, str]:
+    keys = ("score", "rank", "diff", "benchmark", "no_data", "suppressed")
+    out = {k: t(f"priority.{k}", lang) for k in keys}
+    for cat in ("common", "technical", "management"):
+        out[f"category_{cat}"] = t(f"priority.category_{cat}", lang)
+    for tier in ("basic", "middle", "senior"):
+        out[f"group_{tier}"] = label("tier", tier, lang)
+    return out
+
+
+def group_label(group_by: str, code: Any, lang: str) -> str:
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return label(group_by, None, lang)
+    if group_by == "all":
+        return t("common.label.national", lang)
+    return label(group_by, str(code), lang)
+
+
+def _comp_labels(codes: Sequence[str], lang: str) -> dict[str, str]:
+    return {c: label("competency", c, lang) for c in codes}
+
+
+def _group_by_value(value: Any) -> str:
+    return value if value in svc.GROUP_BYS else "tier"
+
+
+# ---------------------------------------------------------------------------- display tables
+def heatmap_table(df: pd.DataFrame, group_by: str, lang: str) -> pd.DataFrame:
+    """The heatmap's data as shown (labels, not codes): the accessible table and the download."""
+    return pd.DataFrame(
+        {
+            t("priority.col_group", lang): [group_label(group_by, g, lang) for g in df["grp"]],
+            t("priority.col_category", lang): [t(f"priority.category_{c}", lang) for c in df["category"]],
+            t("priority.col_competency", lang): [label("competency", c, lang) for c in df["competency_code"]],
+            t("priority.col_ai", lang): [
+                t("common.yes" if a else "common.no", lang) for a in df["ai_related"]
+            ],
+            t("priority.col_score", lang): df["score"].round(2),
+            t("priority.col_ci_low", lang): df["ci_low"].round(2),
+            t("priority.col_ci_high", lang): df["ci_high"].round(2),
+            t("priority.col_rank", lang): df["rank"],
+            t("priority.col_n", lang): df["n"],
+        }
+    )
+
+
+def compare_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out: dict[str, Any] = {}
+    if "grp" in df.columns:
+        out[t("priority.col_tier", lang)] = [label("tier", g, lang) for g in df["grp"]]
+    out.update(
+        {
+            t("priority.col_category", lang): [t(f"priority.category_{c}", lang) for c in df["category"]],
+            t("priority.col_competency", lang): [label("competency", c, lang) for c in df["competency_code"]],
+            t("priority.col_ai", lang): [
+                t("common.yes" if a else "common.no", lang) for a in df["ai_related"]
+            ],
+            t("priority.col_score_a", lang): df["score_a"].round(2),
+            t("priority.col_score_b", lang): df["score_b"].round(2),
+            t("priority.col_diff", lang): df["diff"].round(2),
+            t("priority.col_diff_low", lang): df["diff_low"].round(2),
+            t("priority.col_diff_high", lang): df["diff_high"].round(2),
+            t("priority.col_flag", lang): [
+                t("common.yes" if f else "common.no", lang) for f in df["excludes_zero"]
+            ],
+            t("priority.col_n_a", lang): df["n_a"],
+            t("priority.col_n_b", lang): df["n_b"],
+        }
+    )
+    return pd.DataFrame(out)
+
+
+def _table_component(table: pd.DataFrame, caption: str, lang: str, table_id: str) -> html.Details:
+    return comp.accessible_table(table, {c: c for c in table.columns}, caption, lang, table_id=table_id)
+
+
+# ---------------------------------------------------------------------------- data for a view
+def heatmap_data(scope: Scope, filters: Filters, group_by: str) -> pd.DataFrame:
+    """priority_scores limited to the groups the heatmap shows (agency: the largest AGENCY_CAP)."""
+    df = svc.priority_scores(scope, filters, group_by)
+    if group_by == "agency" and not df.empty:
+        sizes = df.groupby("grp")["n"].max().sort_values(ascending=False)
+        df = df[df["grp"].isin(list(sizes.index[:AGENCY_CAP]))]
+    return df
+
+
+def _group_codes(df: pd.DataFrame, group_by: str) -> list[str]:
+    codes = [str(g) for g in dict.fromkeys(df["grp"].dropna())]
+    if group_by == "tier":
+        codes.sort(
+            key=lambda c: ("basic", "middle", "senior").index(c) if c in ("basic", "middle", "senior") else 9
+        )
+    return codes
+
+
+def _n_text(gn: pd.DataFrame, group_by: str, lang: str) -> str:
+    parts = []
+    for _, row in gn.iterrows():
+        n = row["n"]
+        parts.append(f"{group_label(group_by, row['grp'], lang)} {('—' if pd.isna(n) else f'{int(n):,}')}")
+    return t("priority.n_groups", lang, detail="; ".join(parts))
+
+
+def render_main(scope: Scope, filters: Filters, group_by: str, lang: str) -> dict[str, Any]:
+    """Everything that depends on filters and grouping: heatmap, its table, KPIs, group options."""
+    f = common_svc.resolve(scope, filters)
+    df = heatmap_data(scope, f, group_by)
+    gn = svc.priority_group_n(scope, f, group_by)
+    groups = _group_codes(df, group_by)
+    glabels = {g: group_label(group_by, g, lang) for g in groups}
+    fig = figs.heatmap(df, glabels, _comp_labels(list(df["competency_code"].unique()), lang), _texts(lang))
+    n_total = int(pd.to_numeric(gn["n"], errors="coerce").fillna(0).sum()) if not gn.empty else 0
+    total_n = svc.priority_group_n(scope, f, "all")
+    n_eff = None if total_n.empty else total_n["n_eff"].iloc[0]
+    kpis = dbc.Row(
+        [
+            dbc.Col(comp.kpi_card(t("priority.wave", lang), f.wave or "—"), md=3),
+            dbc.Col(comp.kpi_card(t("priority.n_total", lang), f"{n_total:,}", card_id=ID("kpi-n")), md=3),
+            dbc.Col(
+                comp.kpi_card(
+                    t("priority.n_eff", lang), "—" if n_eff is None or pd.isna(n_eff) else f"{n_eff:,.0f}"
+                ),
+                md=3,
+            ),
+            dbc.Col(comp.kpi_card(t("priority.groups_shown", lang), f"{len(groups):,}"), md=3),
+        ],
+        className="g-2 mb-3",
+    )
+    notes = [html.P(_n_text(gn, group_by, lang), id=ID("heatmap-n"), className="small mb-1")]
+    if group_by != "tier" and f.tier is None:
+        notes.append(html.P(t("priority.mixed_tiers", lang), className="small text-muted mb-1"))
+    if group_by == "agency":
+        notes.append(
+            html.P(t("priority.agency_cap", lang, cap=AGENCY_CAP), className="small text-muted mb-1")
+        )
+    table = _table_component(
+        heatmap_table(df, group_by, lang), t("priority.table_heatmap", lang), lang, ID("heatmap-table")
+    )
+    options = [{"label": glabels[g], "value": g} for g in groups]
+    return {"figure": fig, "table": table, "kpis": kpis, "notes": notes, "options": options, "groups": groups}
+
+
+def render_bars(
+    scope: Scope, filters: Filters, group_by: str, group: str | None, lang: str
+) -> dict[str, Any]:
+    df = svc.priority_scores(scope, filters, group_by)
+    part = df[df["grp"].astype(str) == str(group)] if group is not None else df.iloc[0:0]
+    bench = None
+    if scope.agencies is not None and group is not None:
+        b = svc.priority_benchmark(scope, filters, group_by)
+        bench = b[b["grp"].astype(str) == str(group)]
+    fig = figs.ranked_bars(
+        part, _comp_labels(list(part["competency_code"]), lang), _texts(lang), benchmark=bench
+    )
+    n = part["n"].max() if not part.empty else None
+    n_eff = part["n_eff"].max() if not part.empty else None
+    glabel = group_label(group_by, group, lang)
+    table = _table_component(
+        heatmap_table(part, group_by, lang),
+        t("priority.table_bars", lang, group=glabel),
+        lang,
+        ID("bars-table"),
+    )
+    return {"figure": fig, "table": table, "n": comp.n_badge(n, lang, n_eff if filters.weighted else None)}
+
+
+def compare_data(
+    scope: Scope, filters: Filters, group_by: str, mode: str, a: str | None, b: str | None
+) -> pd.DataFrame | None:
+    if not a or not b or a == b:
+        return None
+    if mode == "waves":
+        return svc.priority_compare_waves(scope, filters, a, b)
+    return svc.priority_compare(scope, filters, group_by, a, b)
+
+
+def render_compare(
+    scope: Scope, filters: Filters, group_by: str, mode: str, a: str | None, b: str | None, lang: str
+) -> dict[str, Any]:
+    df = compare_data(scope, filters, group_by, mode, a, b)
+    if df is None:
+        msg = t("priority.compare_same", lang)
+        return {"figure": figs.empty_figure(msg), "table": html.Div(), "note": msg}
+    comp_labels = _comp_labels(list(df["competency_code"]), lang)
+    fig = figs.compare_chart(df, comp_labels, _texts(lang))
+    n = svc.n_comparisons(df)
+    note = t("priority.compare_note", lang, n=n, expected=svc.expected_false_flags(n))
+    la = a if mode == "waves" else group_label(group_by, a, lang)
+    lb = b if mode == "waves" else group_label(group_by, b, lang)
+    table = _table_component(
+        compare_table(df, lang), t("priority.table_compare", lang, a=la, b=lb), lang, ID("compare-table")
+    )
+    return {"figure": fig, "table": table, "note": note}
+
+
+def compare_options(
+    scope: Scope, filters: Filters, mode: str, groups: list[dict[str, str]], selected: str | None
+) -> tuple[list[dict[str, str]], str | None, str | None]:
+    if mode == "waves":
+        waves = common_svc.filter_options(scope)["wave"]
+        opts = [{"label": w, "value": w} for w in waves]
+        return opts, (waves[0] if waves else None), (waves[1] if len(waves) > 1 else None)
+    values = [o["value"] for o in groups]
+    a = selected if selected in values else (values[0] if values else None)
+    b = next((v for v in values if v != a), None)
+    return groups, a, b
+
+
+# ---------------------------------------------------------------------------- layout
+def _graph(name: str, fig: go.Figure) -> dcc.Graph:
+    # Graphs start with their figure: the first paint needs no callback round trip.
+    return dcc.Graph(
+        id=ID(name), figure=fig, config={"displaylogo": False, "responsive": True}, className="figure"
+    )
+
+
+def _card(title: str, body: list[Any], card_id: str) -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(html.H2(title)), dbc.CardBody(body)], className="figure-card", id=card_id)
+
+
+def layout(**query: str) -> html.Div:
+    lang = current_lang()
+    scope = common_svc.current_scope()
+    filters = common_svc.resolve(scope, Filters.from_query(query))
+    group_by = _group_by_value(query.get("group_by"))
+    options = common_svc.filter_options(scope)
+    main = render_main(scope, filters, group_by, lang)
+    selected = main["groups"][0] if main["groups"] else None
+    bars = render_bars(scope, filters, group_by, selected, lang)
+    c_opts, ca, cb = compare_options(scope, filters, "groups", main["options"], selected)
+    cmp_ = render_compare(scope, filters, group_by, "groups", ca, cb, lang)
+    heat_fig: go.Figure = main["figure"]
+
+    group_by_control = html.Fieldset(
+        [
+            html.Legend(t("priority.group_by", lang), className="form-label fw-semibold small mb-1"),
+            dbc.RadioItems(
+                id={"type": comp.FILTER_ID_TYPE, "field": "group_by"},
+                options=[{"label": t(f"priority.group_by_{g}", lang), "value": g} for g in svc.GROUP_BYS],
+                value=group_by,
+                inline=True,
+            ),
+        ],
+        className="mb-2",
+    )
+    notes_extra = [html.P(t("priority.ai_legend", lang), className="small mb-1")]
+    if scope.agencies is not None:
+        notes_extra.append(html.P(t("priority.benchmark_note", lang), className="small mb-1"))
+
+    heat_card = _card(
+        t("priority.heatmap_title", lang),
+        [
+            html.P(t("priority.heatmap_help", lang), className="small text-muted"),
+            html.Div(main["notes"], id=ID("heatmap-notes")),
+            dcc.Loading(_graph("heatmap", heat_fig), type="dot"),
+            html.Div(main["table"], id=ID("heatmap-table-wrap")),
+            comp.download_controls("priority-heatmap", lang, scope.may_export),
+            html.Div(id="priority-heatmap-download-msg", className="small text-danger", role="status"),
+        ],
+        ID("heatmap-card"),
+    )
+    bars_card = _card(
+        t("priority.bars_title", lang),
+        [
+            html.Div(
+                [
+                    html.Label(
+                        t("priority.bars_group", lang), htmlFor=ID("bars-group"), className="form-label me-2"
+                    ),
+                    dcc.Dropdown(
+                        id=ID("bars-group"),
+                        options=main["options"],
+                        value=selected,
+                        clearable=False,
+                        style={"minWidth": "16rem"},
+                    ),
+                    html.Span(bars["n"], id=ID("bars-n"), className="ms-2"),
+                ],
+                className="d-flex align-items-center flex-wrap gap-2 mb-2",
+            ),
+            html.P(id=ID("selected"), className="small mb-1", role="status"),
+            dcc.Loading(_graph("bars", bars["figure"]), type="dot"),
+            html.Div(bars["table"], id=ID("bars-table-wrap")),
+            comp.download_controls("priority-bars", lang, scope.may_export),
+            html.Div(id="priority-bars-download-msg", className="small text-danger", role="status"),
+        ],
+        ID("bars-card"),
+    )
+    compare_card = _card(
+        t("priority.compare_title", lang),
+        [
+            dbc.Row(
+                [
+                    dbc.Col(
+                        html.Fieldset(
+                            [
+                                html.Legend(
+                                    t("priority.compare_mode", lang), className="form-label small mb-1"
+                                ),
+                                dbc.RadioItems(
+                                    id=ID("compare-mode"),
+                                    options=[
+                                        {"label": t("priority.compare_groups", lang), "value": "groups"},
+                                        {"label": t("priority.compare_waves", lang), "value": "waves"},
+                                    ],
+                                    value="groups",
+                                    inline=True,
+                                ),
+                            ]
+                        ),
+                        md=4,
+                    ),
+                    dbc.Col(
+                        [
+                            html.Label(
+                                t("priority.compare_a", lang),
+                                htmlFor=ID("compare-a"),
+                                className="form-label small mb-1",
+                            ),
+                            dcc.Dropdown(id=ID("compare-a"), options=c_opts, value=ca, clearable=False),
+                        ],
+                        md=4,
+                    ),
+                    dbc.Col(
+                        [
+                            html.Label(
+                                t("priority.compare_b", lang),
+                                htmlFor=ID("compare-b"),
+                                className="form-label small mb-1",
+                            ),
+                            dcc.Dropdown(id=ID("compare-b"), options=c_opts, value=cb, clearable=False),
+                        ],
+                        md=4,
+                    ),
+                ],
+                className="g-2 mb-2",
+            ),
+            dbc.Alert(cmp_["note"], id=ID("compare-note"), color="warning", className="small py-2"),
+            dcc.Loading(_graph("compare", cmp_["figure"]), type="dot"),
+            html.Div(cmp_["table"], id=ID("compare-table-wrap")),
+            comp.download_controls("priority-compare", lang, scope.may_export),
+            html.Div(id="priority-compare-download-msg", className="small text-danger", role="status"),
+        ],
+        ID("compare-card"),
+    )
+    page = html.Div(
+        [
+            html.H1(t("priority.title", lang), className="h3"),
+            html.P(t("priority.intro", lang), className="small"),
+            *notes_extra,
+            dbc.Row(
+                [
+                    dbc.Col(comp.filter_panel(filters, lang, options), lg=3, className="mb-3"),
+                    dbc.Col(
+                        [
+                            group_by_control,
+                            html.Div(main["kpis"], id=ID("kpis")),
+                            heat_card,
+                            bars_card,
+                            compare_card,
+                        ],
+                        lg=9,
+                    ),
+                ]
+            ),
+        ]
+    )
+    return page
+
+
+# ---------------------------------------------------------------------------- callbacks
+def _state(ids_: Sequence[Mapping[str, str]], values: Sequence[Any]) -> tuple[Filters, str]:
+    by_field = {cid["field"]: v for cid, v in zip(ids_, values, strict=False)}
+    return comp.filters_from_values(ids_, values), _group_by_value(by_field.get("group_by"))
+
+
+@callback(
+    Output(ID("heatmap"), "figure"),
+    Output(ID("heatmap-table-wrap"), "children"),
+    Output(ID("heatmap-notes"), "children"),
+    Output(ID("kpis"), "children"),
+    Output(ID("bars-group"), "options"),
+    Output(ID("bars-group"), "value"),
+    Output(ID("selected"), "children"),
+    GF_VALUES,
+    Input(ID("heatmap"), "clickData"),
+    GF_IDS,
+    State(ID("bars-group"), "value"),
+    prevent_initial_call=True,
+)
+def _update_main(
+    values: list[Any], click: dict[str, Any] | None, ids_: list[dict[str, str]], current: str | None
+) -> tuple[Any, ...]:
+    lang = current_lang()
+    scope = common_svc.current_scope()
+    filters, group_by = _state(ids_, values)
+    if ctx.triggered_id == ID("heatmap") and click:
+        # Cross-filter: the clicked cell's group drives the bars and the comparison.
+        point = click["points"][0]
+        custom = point.get("customdata") or ["", current, ""]
+        group, code = str(custom[1]), str(custom[2])
+        text = t(
+            "priority.selected",
+            lang,
+            competency=label("competency", code, lang),
+            group=group_label(group_by, group, lang),
+            n=custom[0],
+        )
+        nu = dash.no_update
+        return nu, nu, nu, nu, nu, group, text
+    main = render_main(scope, filters, group_by, lang)
+    value = current if current in main["groups"] else (main["groups"][0] if main["groups"] else None)
+    return main["figure"], main["table"], main["notes"], main["kpis"], main["options"], value, ""
+
+
+@callback(
+    Output(ID("bars"), "figure"),
+    Output(ID("bars-table-wrap"), "children"),
+    Output(ID("bars-n"), "children"),
+    Input(ID("bars-group"), "value"),
+    GF_VALUES,
+    GF_IDS,
+    prevent_initial_call=True,
+)
+def _update_bars(group: str | None, values: list[Any], ids_: list[dict[str, str]]) -> tuple[Any, ...]:
+    lang = current_lang()
+    filters, group_by = _state(ids_, values)
+    bars = render_bars(common_svc.current_scope(), filters, group_by, group, lang)
+    return bars["figure"], bars["table"], bars["n"]
+
+
+@callback(
+    Output(ID("compare-a"), "options"),
+    Output(ID("compare-a"), "value"),
+    Output(ID("compare-b"), "options"),
+    Output(ID("compare-b"), "value"),
+    Input(ID("compare-mode"), "value"),
+    Input(ID("bars-group"), "options"),
+    Input(ID("bars-group"), "value"),
+    GF_IDS,
+    State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value"),
+    prevent_initial_call=True,
+)
+def _update_compare_options(
+    mode: str,
+    groups: list[dict[str, str]],
+    selected: str | None,
+    ids_: list[dict[str, str]],
+    values: list[Any],
+) -> tuple[Any, ...]:
+    filters, _ = _state(ids_, values)
+    opts, a, b = compare_options(common_svc.current_scope(), filters, mode, groups or [], selected)
+    return opts, a, opts, b
+
+
+@callback(
+    Output(ID("compare"), "figure"),
+    Output(ID("compare-table-wrap"), "children"),
+    Output(ID("compare-note"), "children"),
+    Input(ID("compare-a"), "value"),
+    Input(ID("compare-b"), "value"),
+    GF_VALUES,
+    GF_IDS,
+    State(ID("compare-mode"), "value"),
+    prevent_initial_call=True,
+)
+def _update_compare(
+    a: str | None, b: str | None, values: list[Any], ids_: list[dict[str, str]], mode: str
+) -> tuple[Any, ...]:
+    lang = current_lang()
+    filters, group_by = _state(ids_, values)
+    out = render_compare(common_svc.current_scope(), filters, group_by, mode or "groups", a, b, lang)
+    return out["figure"], out["table"], out["note"]
+
+
+def _download(table: pd.DataFrame, fmt: str, filters: Filters, scope: Scope, lang: str) -> tuple[Any, Any]:
+    from dashboard.exports import download_or_message
+
+    payload, message = download_or_message(PAGE, table, fmt or "csv", filters, scope, lang=lang)
+    return (payload if payload is not None else dash.no_update), (message or "")
+
+
+@callback(
+    Output("priority-heatmap-download", "data"),
+    Output("priority-heatmap-download-msg", "children"),
+    Input("priority-heatmap-download-btn", "n_clicks"),
+    State("priority-heatmap-download-format", "value"),
+    GF_IDS,
+    State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value"),
+    prevent_initial_call=True,
+)
+def _download_heatmap(_: int, fmt: str, ids_: list[dict[str, str]], values: list[Any]) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common_svc.current_scope()
+    filters, group_by = _state(ids_, values)
+    f = common_svc.resolve(scope, filters)
+    return _download(heatmap_table(heatmap_data(scope, f, group_by), group_by, lang), fmt, f, scope, lang)
+
+
+@callback(
+    Output("priority-bars-download", "data"),
+    Output("priority-bars-download-msg", "children"),
+    Input("priority-bars-download-btn", "n_clicks"),
+    State("priority-bars-download-format", "value"),
+    State(ID("bars-group"), "value"),
+    GF_IDS,
+    State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value"),
+    prevent_initial_call=True,
+)
+def _download_bars(
+    _: int, fmt: str, group: str | None, ids_: list[dict[str, str]], values: list[Any]
+) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common_svc.current_scope()
+    filters, group_by = _state(ids_, values)
+    df = svc.priority_scores(scope, filters, group_by)
+    part = df[df["grp"].astype(str) == str(group)]
+    return _download(heatmap_table(part, group_by, lang), fmt, filters, scope, lang)
+
+
+@callback(
+    Output("priority-compare-download", "data"),
+    Output("priority-compare-download-msg", "children"),
+    Input("priority-compare-download-btn", "n_clicks"),
+    State("priority-compare-download-format", "value"),
+    State(ID("compare-mode"), "value"),
+    State(ID("compare-a"), "value"),
+    State(ID("compare-b"), "value"),
+    GF_IDS,
+    State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value"),
+    prevent_initial_call=True,
+)
+def _download_compare(
+    _: int, fmt: str, mode: str, a: str | None, b: str | None, ids_: list[dict[str, str]], values: list[Any]
+) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common_svc.current_scope()
+    filters, group_by = _state(ids_, values)
+    df = compare_data(scope, filters, group_by, mode or "groups", a, b)
+    if df is None:
+        return dash.no_update, t("priority.compare_same", lang)
+    return _download(compare_table(df, lang), fmt, filters, scope, lang)

@@ -1,0 +1,187 @@
+"""Competency-priority services: Borda scores by group with 95 % intervals, and comparisons."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from dashboard.cache import service_cache
+from dashboard.db import get_warehouse
+from dashboard.filters import Filters
+from dashboard.scope import Scope
+from dashboard.services import common
+
+GROUP_BYS = ("tier", "gov_level", "workgroup", "personnel_type", "agency")
+Z95 = 1.959963984540054  # normal quantile; groups below the suppression threshold are hidden anyway
+SCORE_COLS = ["score", "se", "ci_low", "ci_high", "n_eff", "rank"]
+_CATEGORY_ORDER = {"common": 0, "technical": 1, "management": 2}
+
+
+def _group_by(group_by: str) -> str:
+    return group_by if group_by in GROUP_BYS else "tier"
+
+
+def _catalog() -> pd.DataFrame:
+    return get_warehouse().query("priority_competencies")
+
+
+def estimates(stats: pd.DataFrame, weighted: bool) -> pd.DataFrame:
+    """Means, standard errors and 95 % intervals from the sufficient statistics.
+
+    Weighted: mean = Σwx/Σw; variance of the mean = s²_w / n_eff with Kish's n_eff = (Σw)²/Σw²
+    and s²_w the weighted variance with the n/(n-1) correction. Unweighted: the sample mean
+    and its usual standard error (n_eff = n)."""
+    out = stats.copy()
+    n = out["n"].astype("float64")
+    if weighted:
+        sw, sw2 = out["sum_w"].astype("float64"), out["sum_w2"].astype("float64")
+        mean = out["sum_wx"] / sw
+        var_pop = (out["sum_wx2"] / sw - mean**2).clip(lower=0)
+        n_eff = sw**2 / sw2
+    else:
+        mean = out["sum_x"] / n
+        var_pop = (out["sum_x2"] / n - mean**2).clip(lower=0)
+        n_eff = n
+    var = var_pop * n / (n - 1).where(n > 1)
+    se = np.sqrt(var / n_eff)
+    out["score"] = mean
+    out["se"] = se
+    out["ci_low"] = mean - Z95 * se
+    out["ci_high"] = mean + Z95 * se
+    out["n_eff"] = n_eff
+    return out
+
+
+def _with_rank(df: pd.DataFrame) -> pd.DataFrame:
+    # Competition ranking ("1, 2, 2, 4") within group and category, as in Tables 19-22.
+    df["rank"] = df.groupby(["grp", "category"])["score"].rank(method="min", ascending=False)
+    return df
+
+
+def _scores(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
+    f = common.resolve(scope, filters)
+    params = f.sql_params(scope)
+    params["agencies"] = agencies
+    params["group_by"] = _group_by(group_by)
+    if f.wave is None:
+        return pd.DataFrame(columns=["grp", "category", "competency_code", "n", *SCORE_COLS, "ai_related"])
+    stats = get_warehouse().query("priority_scores", **params)
+    est = _with_rank(estimates(stats, f.weighted))
+    cat = _catalog()[["competency_code", "ai_related"]]
+    est = est.merge(cat, on="competency_code", how="left")
+    est["ai_related"] = est["ai_related"].fillna(False).astype(bool)
+    est["category_order"] = est["category"].map(_CATEGORY_ORDER).fillna(9)
+    cols = [
+        "grp",
+        "category",
+        "competency_code",
+        "ai_related",
+        "n",
+        *SCORE_COLS,
+        "k_min",
+        "k_max",
+        "category_order",
+    ]
+    est = est[cols].sort_values(["grp", "category_order", "rank", "competency_code"], na_position="last")
+    return est.reset_index(drop=True)
+
+
+def _suppressed(df: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    out = common.suppress(df, scope, n_col="n", value_cols=SCORE_COLS, group_cols=["grp"])
+    # A hidden cell has no rank either: re-rank the visible ones so ranks never hint at it.
+    visible = out["score"].notna()
+    out.loc[visible, "rank"] = (
+        out[visible].groupby(["grp", "category"])["score"].rank(method="min", ascending=False)
+    )
+    return out
+
+
+@service_cache
+def priority_scores(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
+    """Mean Borda points per group × competency in the viewer's scope, with N, Kish n_eff,
+    95 % interval and rank within group and category; small groups suppressed.
+
+    Columns: grp, category, competency_code, ai_related, n, score, se, ci_low, ci_high, n_eff,
+    rank, k_min, k_max, category_order, suppressed."""
+    agencies = filters.agencies_in_scope(scope)
+    return _suppressed(_scores(scope, filters, group_by, agencies), scope)
+
+
+@service_cache
+def priority_benchmark(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
+    """The same scores over all agencies (national benchmark, agency filter ignored): what an
+    agency-HR viewer compares their agency with. Aggregates only, suppressed like any figure."""
+    return _suppressed(_scores(scope, filters.with_(agency=None), group_by, None), scope)
+
+
+@service_cache
+def priority_group_n(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
+    """Respondents (n) and Kish effective n per group: the N shown with every figure."""
+    f = common.resolve(scope, filters)
+    if f.wave is None:
+        return pd.DataFrame(columns=["grp", "n", "n_eff", "suppressed"])
+    params = f.sql_params(scope)
+    params["group_by"] = _group_by(group_by)
+    df = get_warehouse().query("priority_group_n", **params)
+    if not f.weighted:
+        df["n_eff"] = df["n"].astype("float64")
+    df = df.drop(columns=["sum_w"])
+    return common.suppress(df, scope, n_col="n", value_cols=["n_eff"], group_cols=["grp"])
+
+
+def compare_frames(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Difference a − b per competency with its 95 % interval (independent samples) and a flag
+    when the interval excludes zero. Rows missing or hidden on either side get no difference."""
+    keys = ["category", "competency_code"]
+    left = a[[*keys, "ai_related", "n", "score", "se"]].rename(
+        columns={"n": "n_a", "score": "score_a", "se": "se_a"}
+    )
+    right = b[[*keys, "n", "score", "se"]].rename(columns={"n": "n_b", "score": "score_b", "se": "se_b"})
+    out = left.merge(right, on=keys, how="inner")
+    out["diff"] = out["score_a"] - out["score_b"]
+    se = np.sqrt(out["se_a"] ** 2 + out["se_b"] ** 2)
+    out["diff_low"] = out["diff"] - Z95 * se
+    out["diff_high"] = out["diff"] + Z95 * se
+    out["excludes_zero"] = (out["diff_low"] > 0) | (out["diff_high"] < 0)
+    out["category_order"] = out["category"].map(_CATEGORY_ORDER).fillna(9)
+    out = out.sort_values(["category_order", "diff"], ascending=[True, False])
+    return out.drop(columns=["se_a", "se_b"]).reset_index(drop=True)
+
+
+@service_cache
+def priority_compare(
+    scope: Scope, filters: Filters, group_by: str, group_a: str, group_b: str
+) -> pd.DataFrame:
+    """Two groups of the same grouping compared (a − b) within the current filters."""
+    df = priority_scores(scope, filters, group_by)
+    a = df[df["grp"].astype(str) == str(group_a)]
+    b = df[df["grp"].astype(str) == str(group_b)]
+    return compare_frames(a, b)
+
+
+@service_cache
+def priority_compare_waves(scope: Scope, filters: Filters, wave_a: str, wave_b: str) -> pd.DataFrame:
+    """The same population (current filters) in two survey waves compared (a − b)."""
+    a = priority_scores(scope, filters.with_(wave=wave_a, tier=filters.tier), "tier")
+    b = priority_scores(scope, filters.with_(wave=wave_b, tier=filters.tier), "tier")
+    # Compare like with like: within each tier, then keep the tier as part of the row.
+    frames = []
+    for tier in sorted(set(a["grp"].dropna()) & set(b["grp"].dropna())):
+        part = compare_frames(a[a["grp"] == tier], b[b["grp"] == tier])
+        part.insert(0, "grp", tier)
+        frames.append(part)
+    if not frames:
+        return compare_frames(a.iloc[0:0], b.iloc[0:0]).assign(grp=pd.Series(dtype="object"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def n_comparisons(df: pd.DataFrame) -> int:
+    """How many intervals the comparison shows (for the multiple-comparisons note)."""
+    return int(df["diff"].notna().sum())
+
+
+def expected_false_flags(n: int, alpha: float = 0.05) -> float:
+    """With n independent 95 % intervals, about alpha·n exclude zero by chance alone."""
+    return math.floor(n * alpha * 10) / 10
