@@ -75,7 +75,7 @@ class HttpTransport:
         import requests
 
         self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
+        self.session: Any = session or requests.Session()
 
     def _wrap(self, resp: Any, t0: float) -> Response:
         # requests decodes gzip transparently; the wire size is the Content-Length it received.

@@ -1,0 +1,355 @@
+"""Plain-pandas twins of the service queries, timed against DuckDB on the same data and checked equal."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+QUERY_DIR = Path(__file__).resolve().parents[1] / "dashboard" / "queries"
+_PARAMS_RE = re.compile(r"^--\s*params:\s*(\{.*\})\s*$", re.MULTILINE)
+
+
+class Tables:
+    """The warehouse's tables as pandas frames, loaded once (loading is not part of any timing)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = self.con.execute(f"SELECT * FROM {name}").df()  # noqa: S608 - fixed table names
+        return self._frames[name]
+
+
+Twin = Callable[[Tables, dict[str, Any]], pd.DataFrame]
+TWINS: dict[str, Twin] = {}
+
+
+def twin(name: str) -> Callable[[Twin], Twin]:
+    """Register the pandas twin of dashboard/queries/<name>.sql."""
+
+    def register(func: Twin) -> Twin:
+        TWINS[name] = func
+        return func
+
+    return register
+
+
+def query_params(sql: str) -> dict[str, Any]:
+    """The default parameters a query documents in its `-- params: {...}` header line."""
+    m = _PARAMS_RE.search(sql)
+    return json.loads(m.group(1)) if m else {}
+
+
+# ---------------------------------------------------------------- shared filters
+def _filter(df: pd.DataFrame, p: dict[str, Any], cols: tuple[str, ...]) -> pd.DataFrame:
+    mask = pd.Series(True, index=df.index)
+    for col in cols:
+        if col == "agencies":
+            if p.get("agencies") is not None:
+                mask &= df["agency_code"].isin(p["agencies"])
+        elif p.get(col) is not None:
+            mask &= df[col] == p[col]
+    return df[mask]
+
+
+def _group_code(df: pd.DataFrame, group_by: str, allowed: dict[str, str]) -> pd.Series:
+    col = allowed.get(group_by)
+    if col is None:
+        return pd.Series("all", index=df.index)
+    if group_by == "workgroup":
+        return df[col].fillna("unknown")
+    return df[col]
+
+
+def _staff_month(t: Tables) -> pd.DataFrame:
+    """The staff_month view written in pandas: every roster month joined to the valid stretch."""
+    months = t["roster_month"][["month"]]
+    hist = t["staff_history"]
+    x = months.merge(hist, how="cross")
+    valid = (x["valid_from"] <= x["month"]) & (x["valid_to"].isna() | (x["valid_to"] >= x["month"]))
+    return x[valid]
+
+
+def _month_end(s: pd.Series) -> pd.Series:
+    return s + pd.offsets.MonthEnd(0)
+
+
+# ---------------------------------------------------------------- survey twins
+def _survey_resp(t: Tables, p: dict[str, Any], groups: dict[str, str]) -> pd.DataFrame:
+    r = _filter(t["survey_respondent"], p, ("gov_level", "agencies", "tier", "workgroup", "personnel_type"))
+    r = r.assign(
+        group_code=_group_code(r, p.get("group_by", "national"), groups),
+        w=r["weight"] if p.get("weighted", True) else 1.0,
+    )
+    return r[["wave", "respondent_id", "tier", "group_code", "w"]]
+
+
+@twin("ai_gap_priority")
+def _ai_gap_priority(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    groups = {"gov_level": "gov_level", "workgroup": "workgroup", "personnel_type": "personnel_type"}
+    r = _survey_resp(t, p, groups)
+    pts = t["survey_competency_points"]
+    j = r.merge(
+        pts, left_on=["wave", "respondent_id", "tier"], right_on=["wave", "respondent_id", "part_tier"]
+    )
+    j = j.assign(wp=j["w"] * j["points"], w2=j["w"] * j["w"])
+    keys = ["wave", "tier", "group_code", "category", "competency_code"]
+    c = j.groupby(keys, as_index=False).agg(
+        n=("w", "size"), sum_w=("w", "sum"), sum_w2=("w2", "sum"), wp=("wp", "sum"), k=("k", "max")
+    )
+    c["score"] = c["wp"] / c["sum_w"]
+    c = c.merge(t["competency"][["competency_code", "ai_related"]], on="competency_code")
+    part = c.groupby(["wave", "tier", "group_code", "category"])["score"]
+    c["rank"] = part.rank(method="min", ascending=False).astype("int64")
+    c["n_items"] = part.transform("size")
+    c["category_mean"] = part.transform("mean")
+    cols = [
+        *keys[:4],
+        "competency_code",
+        "ai_related",
+        "n",
+        "sum_w",
+        "sum_w2",
+        "score",
+        "k",
+        "rank",
+        "n_items",
+        "category_mean",
+    ]
+    return c[cols].sort_values([*keys[:4], "rank", "competency_code"]).reset_index(drop=True)
+
+
+@twin("ai_gap_mention")
+def _ai_gap_mention(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    groups = {
+        "tier": "tier",
+        "gov_level": "gov_level",
+        "workgroup": "workgroup",
+        "personnel_type": "personnel_type",
+    }
+    r = _survey_resp(t, p, groups)
+    pts = t["survey_competency_points"].merge(
+        t["competency"][["competency_code", "ai_related"]], on="competency_code"
+    )
+    j = r.merge(
+        pts, left_on=["wave", "respondent_id", "tier"], right_on=["wave", "respondent_id", "part_tier"]
+    )
+    j["hit"] = j["rank"].notna() & j["ai_related"].astype(bool)
+    m = j.groupby(["wave", "respondent_id"])["hit"].any().rename("mentioned").reset_index()
+    x = r.merge(m, on=["wave", "respondent_id"])
+    x = x.assign(w2=x["w"] * x["w"], wm=x["w"].where(x["mentioned"], 0.0), nm=x["mentioned"].astype("int64"))
+    out = x.groupby(["wave", "group_code"], as_index=False).agg(
+        n=("w", "size"),
+        n_mentioned=("nm", "sum"),
+        sum_w=("w", "sum"),
+        sum_w2=("w2", "sum"),
+        sum_w_mentioned=("wm", "sum"),
+    )
+    return out.sort_values(["wave", "group_code"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- self-assessment twins
+def _sa_resp(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    s = t["selfassessment_respondent"]
+    s = s[s["wave"] == p["sa_wave"]].copy()
+    s["month"] = pd.to_datetime(s["wave"] + "-01")
+    sm = _staff_month(t)[["staff_key", "month", "agency_code", "gov_level", "tier", "personnel_type"]]
+    j = s.merge(sm, on=["staff_key", "month"], how="left", suffixes=("", "_sm"))
+    ag = t["agency"][["agency_code", "gov_level"]].rename(columns={"gov_level": "gov_level_a"})
+    j = j.merge(ag, on="agency_code", how="left")
+    out = pd.DataFrame(
+        {
+            "wave": j["wave"],
+            "respondent_key": j["respondent_key"],
+            "agency_code": j["agency_code_sm"].fillna(j["agency_code"]),
+            "gov_level": j["gov_level"].fillna(j["gov_level_a"]).fillna("unknown"),
+            "tier": j["tier"].fillna("unknown"),
+            "personnel_type": j["personnel_type"].fillna("unknown"),
+        }
+    )
+    out = _filter(out, p, ("gov_level", "agencies", "tier", "personnel_type"))
+    groups = {"tier": "tier", "gov_level": "gov_level", "personnel_type": "personnel_type"}
+    return out.assign(group_code=_group_code(out, p.get("group_by", "all"), groups))
+
+
+@twin("ai_gap_borich")
+def _ai_gap_borich(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    r = _sa_resp(t, p)
+    i = t["selfassessment_item"]
+    i = i[i["importance"].notna() & i["proficiency"].notna()]
+    j = r.merge(i, on=["wave", "respondent_key"]).merge(
+        t["competency"][["competency_code", "category"]], on="competency_code"
+    )
+    imp, pro = j["importance"].astype("float64"), j["proficiency"].astype("float64")
+    j = j.assign(i2=imp * imp, p2=pro * pro)
+    out = j.groupby(["group_code", "competency_code", "category"], as_index=False).agg(
+        n=("importance", "size"),
+        sum_i=("importance", "sum"),
+        sum_p=("proficiency", "sum"),
+        sum_i2=("i2", "sum"),
+        sum_p2=("p2", "sum"),
+    )
+    return out.sort_values(["group_code", "competency_code"]).reset_index(drop=True)
+
+
+@twin("ai_gap_attitudes")
+def _ai_gap_attitudes(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    r = _sa_resp(t, p)
+    a = t["selfassessment_attitude"]
+    a = a[a["score"].notna()]
+    j = r.merge(a, on=["wave", "respondent_key"])
+    sc = j["score"].astype("float64")
+    j = j.assign(x2=sc * sc)
+    out = j.groupby(["group_code", "attitude_code"], as_index=False).agg(
+        n=("score", "size"), sum_x=("score", "sum"), sum_x2=("x2", "sum")
+    )
+    return out.sort_values(["group_code", "attitude_code"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- badge twins
+def _valid_at(aw: pd.DataFrame, end: pd.Series) -> pd.Series:
+    return (
+        (aw["awarded_on"] <= end)
+        & (aw["revoked_on"].isna() | (aw["revoked_on"] > end))
+        & (aw["valid_until"].isna() | (aw["valid_until"] >= end))
+    )
+
+
+@twin("badges_coverage")
+def _badges_coverage(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    sm = _filter(_staff_month(t), p, ("gov_level", "agencies", "tier", "personnel_type"))
+    groups = {
+        "gov_level": "gov_level",
+        "agency": "agency_code",
+        "tier": "tier",
+        "personnel_type": "personnel_type",
+    }
+    staff = sm.assign(
+        group_code=_group_code(sm, p.get("group_by", "total"), groups), month_end=_month_end(sm["month"])
+    )
+    staff = staff[["month", "month_end", "staff_key", "group_code"]]
+    aw = t["badge_award"].merge(t["badge_class"][["badge_code", "kind"]], on="badge_code")
+    if p.get("kind") is not None:
+        aw = aw[aw["kind"] == p["kind"]]
+    j = staff[["month", "month_end", "staff_key"]].merge(aw, on="staff_key")
+    for col in ("awarded_on", "revoked_on", "valid_until"):
+        j[col] = pd.to_datetime(j[col])
+    holders = j[_valid_at(j, j["month_end"])][["month", "staff_key"]].drop_duplicates().assign(h=1)
+    x = staff.merge(holders, on=["month", "staff_key"], how="left")
+    out = x.groupby(["month", "group_code"], as_index=False).agg(
+        headcount=("staff_key", "size"), holders=("h", "count")
+    )
+    return out.sort_values(["month", "group_code"]).reset_index(drop=True)
+
+
+@twin("ai_gap_waves")
+def _ai_gap_waves(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    a = t["survey_respondent"].groupby("wave", as_index=False).size().assign(source="survey")
+    b = t["selfassessment_respondent"].groupby("wave", as_index=False).size().assign(source="selfassessment")
+    out = pd.concat([a, b]).rename(columns={"size": "n"})[["source", "wave", "n"]]
+    return out.sort_values(["source", "wave"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- comparison and timing
+def frames_equal(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6) -> tuple[bool, str]:
+    """Same columns, same rows (order-insensitive), numbers equal within rtol."""
+    if list(a.columns) != list(b.columns):
+        return False, f"columns differ: {list(a.columns)} vs {list(b.columns)}"
+    if len(a) != len(b):
+        return False, f"row counts differ: {len(a)} vs {len(b)}"
+    if a.empty:
+        return True, "both empty"
+    num = [
+        c for c in a.columns if pd.api.types.is_numeric_dtype(a[c]) and not pd.api.types.is_bool_dtype(a[c])
+    ]
+    keys = [c for c in a.columns if c not in num]
+
+    def norm(df: pd.DataFrame) -> pd.DataFrame:
+        out = df.copy()
+        for c in keys:
+            out[c] = out[c].astype(str)
+        return (
+            out.sort_values(keys + num).reset_index(drop=True)
+            if keys
+            else out.sort_values(num).reset_index(drop=True)
+        )
+
+    x, y = norm(a), norm(b)
+    for c in keys:
+        if not (x[c] == y[c]).all():
+            return False, f"column {c} differs"
+    for c in num:
+        xs, ys = x[c].astype("float64").to_numpy(), y[c].astype("float64").to_numpy()
+        if not np.allclose(xs, ys, rtol=rtol, atol=1e-9, equal_nan=True):
+            return False, f"column {c} differs"
+    return True, "equal"
+
+
+def _median_ms(func: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = func()
+        times.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(times), 3), result
+
+
+def run_twins(warehouse: Path, repeats: int = 7, threads: int = 2) -> dict[str, Any]:
+    """Each dashboard query through the dashboard's Warehouse (as services run it) against its twin."""
+    from dashboard.db import Warehouse, query_sql
+
+    wh = Warehouse(warehouse, threads=threads, memory_limit="1GB")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    tables = Tables(con)
+    results: dict[str, Any] = {}
+    try:
+        for path in sorted(QUERY_DIR.glob("*.sql")):
+            name = path.stem
+            params = query_params(query_sql(name))
+            entry: dict[str, Any] = {"params": params}
+            try:
+                wh.query(name, **params)  # warm-up: first-touch I/O is not the steady state
+                entry["duckdb_ms"], ours = _median_ms(functools.partial(wh.query, name, **params), repeats)
+                entry["rows"] = len(ours)
+            except Exception as exc:
+                entry["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+                results[name] = entry
+                continue
+            func = TWINS.get(name)
+            if func is None:
+                entry["twin"] = None
+            else:
+                func(tables, params)  # warm-up, and loads the tables it needs
+                entry["pandas_ms"], theirs = _median_ms(functools.partial(func, tables, params), repeats)
+                entry["equal"], entry["compare"] = frames_equal(ours, theirs)
+                entry["ratio_ours_over_pandas"] = round(entry["duckdb_ms"] / entry["pandas_ms"], 3)
+                entry["speedup"] = round(entry["pandas_ms"] / entry["duckdb_ms"], 1)
+            results[name] = entry
+    finally:
+        con.close()
+        wh.close()
+    with_twin = [v for v in results.values() if v.get("speedup") is not None]
+    return {
+        "repeats": repeats,
+        "duckdb_threads": threads,
+        "queries": results,
+        "summary": {
+            "queries": len(results),
+            "with_twin": len(with_twin),
+            "all_equal": all(v["equal"] for v in with_twin),
+            "min_speedup": min((v["speedup"] for v in with_twin), default=None),
+            "errors": sorted(k for k, v in results.items() if "error" in v),
+        },
+    }
