@@ -17,6 +17,26 @@ KINDS = ("badge", "certification")
 LEVELS = ("intro", "advanced", "practice")
 
 
+@service_cache
+def catalog(scope: Scope) -> pd.DataFrame:
+    """Badge/certification names (no people): used to label codes on screen."""
+    return run("badges_catalog")
+
+
+def register_badge_labels(scope: Scope) -> None:
+    """Make label('badge', code, lang) know the warehouse's badge names."""
+    from dashboard.i18n import register_labels
+
+    cat = catalog(scope)
+    register_labels(
+        "badge",
+        {
+            str(c): (str(zh), str(en))
+            for c, zh, en in zip(cat["badge_code"], cat["name_zh"], cat["name_en"], strict=True)
+        },
+    )
+
+
 def _kind(kind: str | None) -> str | None:
     return kind if kind in KINDS else None
 

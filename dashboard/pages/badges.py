@@ -1,0 +1,393 @@
+"""/badges: monthly awards, coverage, time to first badge, learning-path funnel, supply vs demand."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import ALL, Input, Output, State, dcc, html
+
+from dashboard import components as comp
+from dashboard.figures import badges as fig
+from dashboard.figures.ai_gap import empty
+from dashboard.filters import Filters
+from dashboard.i18n import current_lang, label, t
+from dashboard.scope import Scope
+from dashboard.services import badges as svc
+from dashboard.services import common
+
+dash.register_page(__name__, path="/badges", title="Badge uptake", name="Badges", order=4)
+
+P = comp.ids("bdg")
+GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
+# The services a benchmark can time as service(scope, filters).
+SERVICES = (
+    svc.monthly,
+    svc.coverage_trend,
+    svc.coverage_by,
+    svc.first_badge,
+    svc.funnel,
+    svc.supply_demand,
+    svc.expiring,
+)
+TABLES = ("monthly", "coverage", "km", "funnel", "supply", "expiring")
+GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
+# The roster has no work group and no survey weights: those filters do not apply here.
+FIELDS = ("wave", "gov_level", "agency", "tier", "personnel_type")
+
+
+def _aria_labelledby(target: str) -> dict[str, Any]:
+    return {"aria-labelledby": target}
+
+
+def _radio(name: str, legend: str, options: Sequence[tuple[str, str]], value: str) -> html.Fieldset:
+    return html.Fieldset(
+        [
+            html.Legend(legend, className="form-label small mb-1"),
+            dbc.RadioItems(
+                id=P(name),
+                options=[{"label": text, "value": code} for code, text in options],
+                value=value,
+                inline=True,
+            ),
+        ],
+        className="mb-2",
+    )
+
+
+def _section(title: str, children: list[Any], measure_key: str, lang: str, sid: str) -> html.Section:
+    return html.Section(
+        [
+            html.H2(title, className="h5 mt-4", id=P(f"h-{sid}")),
+            *children,
+            html.P(t(f"badges.measure.{measure_key}", lang), className="small text-muted measure-note"),
+        ],
+        className="bdg-section",
+        **_aria_labelledby(P(f"h-{sid}")),
+    )
+
+
+def _graph(name: str) -> dcc.Loading:
+    return dcc.Loading(dcc.Graph(id=P(name), config=GRAPH_CONFIG), type="default")
+
+
+def layout(**query: str) -> html.Div:
+    lang = current_lang()
+    scope = common.current_scope()
+    filters = common.resolve(scope, Filters.from_query(query))
+    kinds = [("all", t("badges.kind.all", lang)), ("badge", t("badges.kind.badge", lang))]
+    kinds.append(("certification", t("badges.kind.certification", lang)))
+    by_opts = [
+        (b, t(f"badges.by.{b}", lang))
+        for b in ("gov_level", "agency", "tier", "personnel_type", "route", "badge")
+    ]
+    km_opts = [(g, t(f"badges.km.{g}", lang)) for g in svc.KM_GROUPS]
+    content = [
+        _radio("kind", t("badges.kind", lang), kinds, "all"),
+        _section(
+            t("badges.section_monthly", lang),
+            [_graph("monthly"), html.Div(id=P("monthly-table"))],
+            "monthly",
+            lang,
+            "monthly",
+        ),
+        _section(
+            t("badges.section_coverage", lang),
+            [
+                _graph("coverage-trend"),
+                html.Div(id=P("coverage-trend-table")),
+                _radio("by", t("badges.by", lang), by_opts, "gov_level"),
+                _graph("coverage-by"),
+                html.Div(id=P("coverage-by-table")),
+            ],
+            "coverage",
+            lang,
+            "coverage",
+        ),
+        _section(
+            t("badges.section_km", lang),
+            [
+                _radio("km-group", t("badges.km_group", lang), km_opts, "national"),
+                _graph("km"),
+                html.Div(id=P("km-table")),
+            ],
+            "km",
+            lang,
+            "km",
+        ),
+        _section(
+            t("badges.section_funnel", lang),
+            [_graph("funnel"), html.Div(id=P("funnel-table"))],
+            "funnel",
+            lang,
+            "funnel",
+        ),
+        _section(
+            t("badges.section_supply", lang),
+            [_graph("supply"), html.Div(id=P("supply-table"))],
+            "supply",
+            lang,
+            "supply",
+        ),
+        _section(
+            t("badges.section_expiring", lang),
+            [html.Div(id=P("expiring-table"))],
+            "expiring",
+            lang,
+            "expiring",
+        ),
+        html.Div(
+            [
+                html.Label(
+                    t("badges.download_what", lang), htmlFor=P("dl-table"), className="form-label small"
+                ),
+                dcc.Dropdown(
+                    id=P("dl-table"),
+                    options=[{"label": t(f"badges.section_{_SECTION[k]}", lang), "value": k} for k in TABLES],
+                    value="coverage",
+                    clearable=False,
+                ),
+                comp.download_controls(P.prefix, lang, allowed=scope.may_export),
+                html.P(id=P("dl-msg"), className="small text-danger", role="status"),
+            ],
+            className="mt-4",
+        ),
+        html.P(t("badges.measure.suppression", lang), className="small text-muted mt-3"),
+    ]
+    return html.Div(
+        [
+            html.H1(t("badges.title", lang), className="h3"),
+            html.P(t("badges.intro", lang)),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        comp.filter_panel(filters, lang, common.filter_options(scope), fields=FIELDS), lg=3
+                    ),
+                    dbc.Col(content, lg=9),
+                ]
+            ),
+        ],
+        className="page-badges",
+    )
+
+
+_SECTION = {
+    "monthly": "monthly",
+    "coverage": "coverage",
+    "km": "km",
+    "funnel": "funnel",
+    "supply": "supply",
+    "expiring": "expiring",
+}
+
+
+def _filters(ids: Sequence[Mapping[str, str]], values: Sequence[Any], scope: Scope) -> Filters:
+    return common.resolve(scope, comp.filters_from_values(ids, values))
+
+
+def _kind(kind: str | None) -> str | None:
+    return None if kind in (None, "all") else kind
+
+
+def _names(df: pd.DataFrame, lang: str, by: str = "gov_level") -> pd.DataFrame:
+    """Codes -> catalog names for the table alternatives (no raw codes on screen)."""
+    out = df.copy()
+    if "group_code" in out:
+        out["group_code"] = [fig.group_name(by, str(c), lang) for c in out["group_code"]]
+    if "event" in out:
+        out["event"] = [t(f"badges.event.{e}", lang) for e in out["event"]]
+    if "route_code" in out:
+        out["route_code"] = [t(f"badges.route.{r}", lang) for r in out["route_code"]]
+    if "level" in out:
+        out["level"] = [t(f"badges.level.{lv}", lang) for lv in out["level"]]
+    if "tier" in out:
+        out["tier"] = [label("tier", c, lang) for c in out["tier"]]
+    if "competency_code" in out:
+        out["competency_code"] = [label("competency", c, lang) for c in out["competency_code"]]
+    if "badge_code" in out:
+        out["badge_code"] = [label("badge", c, lang) for c in out["badge_code"]]
+    if "scope_level" in out:
+        out["scope_level"] = [t(f"badges.{s}", lang) for s in out["scope_level"]]
+    for col in ("month", "expiry_month"):
+        if col in out:
+            out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m")
+    return out
+
+
+def _cols(lang: str, names: Sequence[str]) -> dict[str, str]:
+    mapping = {
+        "group_code": "group",
+        "route_code": "route",
+        "competency_code": "competency",
+        "badge_code": "badge",
+    }
+    return {n: t(f"badges.col.{mapping.get(n, n)}", lang) for n in names}
+
+
+def _table(
+    df: pd.DataFrame, cols: Sequence[str], caption: str, lang: str, tid: str, by: str = "gov_level"
+) -> Any:
+    return comp.accessible_table(_names(df, lang, by), _cols(lang, cols), caption, lang, table_id=P(tid))
+
+
+MONTHLY_COLS = ("month", "event", "n")
+TREND_COLS = ("scope_level", "month", "headcount", "holders", "share", "low", "high")
+BY_COLS = ("group_code", "headcount", "holders", "share", "low", "high")
+KM_COLS = ("group_code", "t", "n_at_risk", "events", "censored", "cum_share")
+FUNNEL_COLS = ("route_code", "level", "n", "headcount")
+SUPPLY_COLS = (
+    "tier",
+    "competency_code",
+    "n",
+    "score",
+    "demand_index",
+    "headcount",
+    "holders",
+    "per100",
+    "todo",
+)
+EXPIRING_COLS = ("expiry_month", "badge_code", "n")
+
+
+@dash.callback(
+    Output(P("monthly"), "figure"),
+    Output(P("monthly-table"), "children"),
+    Output(P("coverage-trend"), "figure"),
+    Output(P("coverage-trend-table"), "children"),
+    Input(GF, "value"),
+    Input(P("kind"), "value"),
+    State(GF, "id"),
+)
+def _update_trends(values: list[Any], kind: str, ids: list[dict[str, str]]) -> tuple[Any, Any, Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    filters = _filters(ids, values, scope)
+    monthly = svc.monthly(scope, filters, kind=_kind(kind))
+    trend = svc.coverage_trend(scope, filters, kind=_kind(kind))
+    return (
+        fig.monthly_chart(monthly, lang),
+        _table(monthly, MONTHLY_COLS, t("badges.fig_monthly", lang), lang, "monthly-tbl"),
+        fig.coverage_trend_chart(trend, lang),
+        _table(trend, TREND_COLS, t("badges.fig_coverage_trend", lang), lang, "trend-tbl"),
+    )
+
+
+@dash.callback(
+    Output(P("coverage-by"), "figure"),
+    Output(P("coverage-by-table"), "children"),
+    Input(GF, "value"),
+    Input(P("kind"), "value"),
+    Input(P("by"), "value"),
+    State(GF, "id"),
+)
+def _update_coverage_by(values: list[Any], kind: str, by: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    svc.register_badge_labels(scope)
+    df = svc.coverage_by(scope, _filters(ids, values, scope), by=by, kind=_kind(kind))
+    return fig.coverage_by_chart(df, by, lang), _table(
+        df, BY_COLS, t("badges.fig_coverage_by", lang), lang, "by-tbl", by
+    )
+
+
+@dash.callback(
+    Output(P("km"), "figure"),
+    Output(P("km-table"), "children"),
+    Input(GF, "value"),
+    Input(P("km-group"), "value"),
+    State(GF, "id"),
+)
+def _update_km(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    df = svc.first_badge(scope, _filters(ids, values, scope), group_by=group_by)
+    by = "national" if group_by == "national" else group_by
+    return fig.km_chart(df, by, lang), _table(df, KM_COLS, t("badges.fig_km", lang), lang, "km-tbl", by)
+
+
+@dash.callback(
+    Output(P("funnel"), "figure"),
+    Output(P("funnel-table"), "children"),
+    Output(P("supply"), "figure"),
+    Output(P("supply-table"), "children"),
+    Output(P("expiring-table"), "children"),
+    Input(GF, "value"),
+    State(GF, "id"),
+)
+def _update_paths(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, Any, Any, Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    svc.register_badge_labels(scope)
+    filters = _filters(ids, values, scope)
+    funnel = svc.funnel(scope, filters)
+    supply = svc.supply_demand(scope, filters)
+    expiring = svc.expiring(scope, filters)
+    supply_sorted = (
+        supply.sort_values(["todo", "demand_index"], ascending=[False, False]) if not supply.empty else supply
+    )
+    exp_caption = t("badges.section_expiring", lang)
+    if not expiring.empty:
+        exp_caption += " · " + t("badges.as_of", lang, date=str(expiring["as_of"].iloc[0])[:10])
+    return (
+        fig.funnel_chart(funnel, lang) if not funnel.empty else empty(t("badges.no_data", lang)),
+        _table(funnel, FUNNEL_COLS, t("badges.fig_funnel", lang), lang, "funnel-tbl"),
+        fig.supply_demand_chart(supply, lang),
+        _table(supply_sorted, SUPPLY_COLS, t("badges.fig_supply", lang), lang, "supply-tbl"),
+        comp.accessible_table(
+            _names(expiring, lang),
+            _cols(lang, EXPIRING_COLS),
+            exp_caption,
+            lang,
+            table_id=P("expiring-tbl"),
+            open_=True,
+        ),
+    )
+
+
+def table_for(
+    which: str, scope: Scope, filters: Filters, kind: str | None, by: str, km_group: str
+) -> pd.DataFrame:
+    """Exactly the table a section shows (suppressed), for downloads."""
+    if which == "monthly":
+        return svc.monthly(scope, filters, kind=kind)
+    if which == "km":
+        return svc.first_badge(scope, filters, group_by=km_group)
+    if which == "funnel":
+        return svc.funnel(scope, filters)
+    if which == "supply":
+        return svc.supply_demand(scope, filters)
+    if which == "expiring":
+        return svc.expiring(scope, filters)
+    return svc.coverage_by(scope, filters, by=by, kind=kind)
+
+
+@dash.callback(
+    Output(P("download"), "data"),
+    Output(P("dl-msg"), "children"),
+    Input(P("download-btn"), "n_clicks"),
+    State(P("download-format"), "value"),
+    State(P("dl-table"), "value"),
+    State(P("kind"), "value"),
+    State(P("by"), "value"),
+    State(P("km-group"), "value"),
+    State(GF, "value"),
+    State(GF, "id"),
+    prevent_initial_call=True,
+)
+def _download(
+    n_clicks: int | None,
+    fmt: str,
+    which: str,
+    kind: str,
+    by: str,
+    km_group: str,
+    values: list[Any],
+    ids: list[dict[str, str]],
+) -> tuple[Any, str]:
+    from dashboard.exports import download_or_message
+
+    lang, scope = current_lang(), common.current_scope()
+    filters = _filters(ids, values, scope)
+    which = which if which in TABLES else "coverage"
+    df = table_for(which, scope, filters, _kind(kind), by, km_group)
+    payload, message = download_or_message(f"badges-{which}", df, fmt, filters, scope, lang=lang)
+    return (payload if payload is not None else dash.no_update), (message or "")

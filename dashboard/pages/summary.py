@@ -1,0 +1,195 @@
+"""/summary: one printable page (A4) of headline figures with their change and generated findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import ALL, Input, Output, State, dcc, html
+
+from dashboard import components as comp
+from dashboard.figures import summary as fig
+from dashboard.filters import Filters
+from dashboard.i18n import current_lang, label, t
+from dashboard.scope import Scope
+from dashboard.services import ai_gap, badges, common
+from dashboard.services import summary as svc
+
+dash.register_page(__name__, path="/summary", title="Executive summary", name="Summary", order=5)
+
+P = comp.ids("sum")
+GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
+# The services a benchmark can time as service(scope, filters).
+SERVICES = (svc.headlines, svc.findings)
+GRAPH_CONFIG: Any = {"displaylogo": False, "staticPlot": True}
+FIELDS = ("wave", "gov_level", "agency", "tier", "personnel_type", "weighted")
+
+# Print through the browser (headless Chromium prints the same page to PDF).
+dash.clientside_callback(
+    "function(n) { if (n) { window.print(); } return ''; }",
+    Output(P("print-status"), "children"),
+    Input(P("print"), "n_clicks"),
+    prevent_initial_call=True,
+)
+
+
+def layout(**query: str) -> html.Div:
+    lang = current_lang()
+    scope = common.current_scope()
+    filters = common.resolve(scope, Filters.from_query(query))
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(t("summary.title", lang), className="h3 mb-1"),
+                    dbc.Button(
+                        t("summary.print", lang),
+                        id=P("print"),
+                        size="sm",
+                        color="primary",
+                        className="no-print ms-auto",
+                    ),
+                    html.Span(id=P("print-status"), className="visually-hidden", role="status"),
+                ],
+                className="d-flex align-items-center gap-2",
+            ),
+            html.P(t("summary.intro", lang), className="small"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        comp.filter_panel(filters, lang, common.filter_options(scope), fields=FIELDS),
+                        lg=3,
+                        className="no-print",
+                    ),
+                    dbc.Col(dcc.Loading(html.Div(id=P("body"))), lg=9, className="summary-body"),
+                ]
+            ),
+        ],
+        className="page-summary",
+    )
+
+
+def _filters(ids: Sequence[Mapping[str, str]], values: Sequence[Any], scope: Scope) -> Filters:
+    return common.resolve(scope, comp.filters_from_values(ids, values))
+
+
+def _num(value: float, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "count":
+        return f"{int(round(value)):,}"
+    return f"{value:.2f}"
+
+
+def _change(row: pd.Series, lang: str) -> str:
+    if pd.isna(row["value"]):
+        return t("summary.suppressed", lang)
+    if pd.isna(row["previous"]) or row["previous_period"] is None:
+        return t("summary.no_previous", lang)
+    change = float(row["change"])
+    sign = "+" if change >= 0 else "−"
+    text = _num(abs(change), row["unit"]) if row["unit"] != "share" else f"{100 * abs(change):.1f} pp"
+    return t("summary.change_vs", lang, period=row["previous_period"], sign=sign, change=text)
+
+
+def _filters_text(filters: Filters, lang: str) -> str:
+    parts = []
+    for field in ("wave", "gov_level", "agency", "tier", "personnel_type"):
+        value = getattr(filters, field)
+        if value:
+            parts.append(
+                f"{t(f'common.filters.{field}', lang)}: {value if field == 'wave' else label(field, value, lang)}"
+            )
+    return "; ".join(parts) if parts else t("summary.no_filters", lang)
+
+
+def _headline_cards(df: pd.DataFrame, lang: str) -> list[Any]:
+    cards = []
+    for _, row in df.iterrows():
+        title = t(f"summary.headline.{row['key']}", lang)
+        value = _num(row["value"], row["unit"])
+        if row["key"] == "top_mwds" and row.get("competency_code"):
+            value = f"{label('competency', row['competency_code'], lang)} · {value}"
+        note = f"{row['period']} · {_change(row, lang)}"
+        cards.append(
+            dbc.Col(comp.kpi_card(title, value, note, card_id=P(f"kpi-{row['key']}")), md=4, className="mb-2")
+        )
+    return cards
+
+
+def _findings(df: pd.DataFrame, lang: str) -> Any:
+    if df.empty:
+        return html.P(t("summary.no_findings", lang), id=P("no-findings"))
+    items = []
+    for i, row in df.iterrows():
+        numbers = ", ".join(
+            f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = {v}"
+            for k, v in dict(row["numbers"]).items()
+        )
+        items.append(
+            html.Li(
+                [
+                    html.Span(row[f"text_{lang}"], className="finding-text"),
+                    html.Br(),
+                    html.Small(
+                        f"{t('summary.numbers', lang)}: {numbers}; N ≥ {int(row['n']):,}",
+                        className="text-muted",
+                    ),
+                ],
+                id=P(f"finding-{i}"),
+                className="mb-2",
+            )
+        )
+    return html.Ol(items, id=P("findings-list"))
+
+
+@dash.callback(Output(P("body"), "children"), Input(GF, "value"), State(GF, "id"))
+def _render(values: list[Any], ids: list[dict[str, str]]) -> Any:
+    lang, scope = current_lang(), common.current_scope()
+    filters = _filters(ids, values, scope)
+    heads = svc.headlines(scope, filters)
+    found = svc.findings(scope, filters)
+    gaps = ai_gap.priority_gap(scope, filters)
+    gaps = (
+        gaps[(gaps["wave"] == filters.wave) & (gaps["scope_level"] == "selection")]
+        if not gaps.empty
+        else gaps
+    )
+    trend = badges.coverage_trend(scope, filters)
+    info = common.data_version_info()
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return [
+        html.P(
+            [
+                t("summary.generated", lang, when=stamp, version=info["version"] or "—"),
+                html.Br(),
+                t("summary.filters_applied", lang, text=_filters_text(filters, lang)),
+            ],
+            className="small text-muted",
+        ),
+        html.H2(t("summary.headlines", lang), className="h5"),
+        dbc.Row(_headline_cards(heads, lang), id=P("headlines")),
+        html.H2(t("summary.findings", lang), className="h5 mt-3"),
+        _findings(found, lang),
+        dbc.Row(
+            [
+                dbc.Col(
+                    dcc.Graph(id=P("gap"), figure=fig.ai_gap_compact(gaps, lang), config=GRAPH_CONFIG), md=6
+                ),
+                dbc.Col(
+                    dcc.Graph(
+                        id=P("coverage"), figure=fig.coverage_compact(trend, lang), config=GRAPH_CONFIG
+                    ),
+                    md=6,
+                ),
+            ],
+            className="summary-figures",
+        ),
+    ]
