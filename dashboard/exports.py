@@ -51,9 +51,9 @@ def _msg(key: str, lang: str | None, **fmt: Any) -> str:
 
 
 def _labels(lang: str | None) -> dict[str, str]:
-    keys = ("title", "page", "user", "role", "generated_at", "data_version", "threshold", "suppression")
-    keys += ("rows", "filters", "agencies", "on", "off", "all")
-    return {k: t("exports.meta." + k, lang) for k in keys}
+    keys = "title page user role generated_at data_version threshold suppression rows filters agencies on off all"
+
+    return {k: t("exports.meta." + k, lang) for k in keys.split()}
 
 
 def escape_text(value: str) -> str:
@@ -253,7 +253,9 @@ def check_allowed(df: pd.DataFrame, scope: Scope, row_level: bool, lang: str | N
         raise ExportRefused("role", _msg("role", lang))
     if row_level and scope.role not in ("planner", "analyst", "agency_hr"):
         raise ExportRefused("row_level", _msg("row_level", lang))
-    restricted = sorted(RESTRICTED_COLUMNS.intersection(map(str, df.columns)))
+    # Staff numbers may be labelled in either language on screen (the /staff page's header).
+    names = set(RESTRICTED_COLUMNS) | {t("staff.col.staff_number", lang_) for lang_ in ("zh-TW", "en")}
+    restricted = sorted(names.intersection(map(str, df.columns)))
     if restricted and scope.role != "agency_hr":
         raise ExportRefused("restricted", _msg("restricted", lang, cols=", ".join(restricted)))
     identifying = sorted(IDENTIFYING_COLUMNS.intersection(map(str, df.columns)))

@@ -1,0 +1,194 @@
+"""/staff: agency HR's own staff with staff numbers, awards and missing AI certification/badges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, dash_table, dcc, html
+
+from dashboard import components as comp
+from dashboard.auth import current_scope
+from dashboard.i18n import current_lang, label, t
+from dashboard.services import staff as svc
+
+dash.register_page(__name__, path="/staff", title="人員名冊 · Staff", order=6)
+
+PAGE = "/staff"
+ID = comp.ids("staff")
+FILTER_KEYS = ("agency", "unit", "tier", "personnel_type", "route", "missing", "search")
+
+
+def _names(catalog: pd.DataFrame, lang: str) -> dict[str, str]:
+    col = "name_en" if lang == "en" else "name_zh"
+    return dict(zip(catalog["badge_code"].astype(str), catalog[col].astype(str), strict=True))
+
+
+def display_table(df: pd.DataFrame, catalog: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The staff list as shown on screen (labels, not codes): the same frame is downloaded."""
+    names = _names(catalog, lang)
+    yes, no = t("staff.yes", lang), t("staff.no", lang)
+
+    def join(codes: list[str]) -> str:
+        return (
+            "、".join(names.get(c, c) for c in codes)
+            if lang != "en"
+            else "; ".join(names.get(c, c) for c in codes)
+        )
+
+    out = pd.DataFrame(
+        {
+            t("staff.col.staff_number", lang): df["staff_number"].fillna("").astype(str),
+            t("staff.col.agency", lang): [label("agency", a, lang) for a in df["agency_code"]],
+            t("staff.col.unit", lang): df["unit_name"].fillna("").astype(str),
+            t("staff.col.tier", lang): [label("tier", x, lang) for x in df["tier"]],
+            t("staff.col.personnel_type", lang): [
+                label("personnel_type", x, lang) for x in df["personnel_type"]
+            ],
+            t("staff.col.grade", lang): [None if pd.isna(g) else int(g) for g in df["grade"]],
+            t("staff.col.route", lang): [t(f"staff.route.{r}", lang) for r in df["route"]],
+            t("staff.col.core_cert", lang): [yes if v else no for v in df["has_core_cert"]],
+            t("staff.col.missing", lang): [join(m) for m in df["missing_route_badges"]],
+            t("staff.col.badges", lang): [join(b) for b in df["badges"]],
+            t("staff.col.certifications", lang): [join(c) for c in df["certifications"]],
+        }
+    )
+    return out
+
+
+def _aria(text: str) -> dict[str, Any]:
+    return {"aria-label": text}
+
+
+def _options(codes: list[str], kind: str, lang: str) -> list[dict[str, str]]:
+    return [{"label": t("staff.all", lang), "value": "all"}] + [
+        {"label": label(kind, c, lang) if kind else c, "value": c} for c in codes
+    ]
+
+
+def _select(field: str, options: list[dict[str, str]], value: str | None, lang: str) -> html.Div:
+    return html.Div(
+        [
+            dbc.Label(t(f"staff.filter.{field}", lang), html_for=ID(f"f-{field}")),
+            dcc.Dropdown(id=ID(f"f-{field}"), options=options, value=value or "all", clearable=False),
+        ],
+        className="col-md-3 col-sm-6 mb-2",
+    )
+
+
+def layout(**query: Any) -> html.Div:
+    lang = current_lang()
+    scope = current_scope()
+    if scope.role != "agency_hr":  # the guard already refuses other roles; never render data
+        return html.Div(html.P(t("staff.only_hr", lang)), className="alert alert-warning")
+    f = svc.StaffFilters.from_query(query)
+    agencies = list(scope.agencies or ())
+    route_opts = [{"label": t("staff.all", lang), "value": "all"}] + [
+        {"label": t(f"staff.route.{r}", lang), "value": r} for r in svc.ROUTES
+    ]
+    missing_opts = [{"label": t("staff.all", lang), "value": "all"}] + [
+        {"label": t(f"staff.missing.{m}", lang), "value": m} for m in svc.MISSING_CHOICES
+    ]
+    controls = [
+        # Always present (callbacks read it); a single-agency viewer has one choice.
+        _select("agency", _options(agencies, "agency", lang), f.agency, lang),
+        _select("unit", _options(svc.staff_units(scope), "", lang), f.unit, lang),
+        _select("tier", _options(["basic", "middle", "senior"], "tier", lang), f.tier, lang),
+        _select(
+            "personnel_type",
+            _options(["it_series", "non_it_series", "contract"], "personnel_type", lang),
+            f.personnel_type,
+            lang,
+        ),
+        _select("route", route_opts, f.route, lang),
+        _select("missing", missing_opts, f.missing, lang),
+        html.Div(
+            [
+                dbc.Label(t("staff.filter.search", lang), html_for=ID("f-search")),
+                dcc.Input(
+                    id=ID("f-search"),
+                    type="search",
+                    value=f.search or "",
+                    debounce=True,
+                    className="form-control",
+                ),
+            ],
+            className="col-md-3 col-sm-6 mb-2",
+        ),
+    ]
+    return html.Div(
+        [
+            html.H1(t("staff.title", lang), className="h3"),
+            html.P(t("staff.intro", lang, agencies="、".join(label("agency", a, lang) for a in agencies))),
+            html.Section(
+                html.Div([c for c in controls if c is not None], className="row"),
+                **_aria(t("staff.filters", lang)),
+            ),
+            html.Div(id=ID("kpis"), className="row g-2 my-2"),
+            comp.download_controls("staff", lang, scope.may_export),
+            html.Div(id=ID("download-msg"), className="small text-danger", role="status"),
+            html.Div(id=ID("count"), className="small text-muted mt-2", role="status"),
+            dash_table.DataTable(  # type: ignore[attr-defined]
+                id=ID("table"),
+                page_size=50,
+                page_action="native",
+                sort_action="none",
+                style_table={"overflowX": "auto"},
+                style_cell={"textAlign": "left", "whiteSpace": "normal", "fontSize": "0.9rem"},
+                style_header={"fontWeight": "bold"},
+            ),
+        ]
+    )
+
+
+_FILTER_STATES = [Input(ID(f"f-{k}"), "value") for k in FILTER_KEYS]
+
+
+def _filters(values: tuple[Any, ...]) -> svc.StaffFilters:
+    # The service clamps the agency to the viewer's scope: a forged code is ignored there.
+    return svc.StaffFilters.from_query(dict(zip(FILTER_KEYS, values, strict=True)))
+
+
+@callback(
+    Output(ID("table"), "data"),
+    Output(ID("table"), "columns"),
+    Output(ID("kpis"), "children"),
+    Output(ID("count"), "children"),
+    *_FILTER_STATES,
+)
+def _update(*values: Any) -> tuple[Any, ...]:
+    scope = current_scope()
+    lang = current_lang()
+    f = _filters(values)
+    df = svc.staff_list(scope, f)
+    table = display_table(df, svc.badge_catalog(scope), lang)
+    s = svc.staff_summary(df)
+    kpis = [
+        html.Div(comp.kpi_card(t(f"staff.kpi.{k}", lang), f"{s[k]:,}"), className="col-md-3 col-sm-6")
+        for k in ("staff", "core_missing", "route_missing", "complete")
+    ]
+    columns = [{"name": c, "id": c} for c in table.columns]
+    return table.to_dict("records"), columns, kpis, t("staff.count", lang, n=len(table))
+
+
+@callback(
+    Output("staff-download", "data"),
+    Output(ID("download-msg"), "children"),
+    Input("staff-download-btn", "n_clicks"),
+    State("staff-download-format", "value"),
+    *[State(ID(f"f-{k}"), "value") for k in FILTER_KEYS],
+    prevent_initial_call=True,
+)
+def _download(_: int, fmt: str, *values: Any) -> tuple[Any, Any]:
+    from dashboard.exports import download_or_message
+
+    scope = current_scope()
+    lang = current_lang()
+    f = _filters(values)
+    table = display_table(svc.staff_list(scope, f), svc.badge_catalog(scope), lang)
+    payload, message = download_or_message(
+        PAGE, table, fmt or "csv", f.to_dict(), scope, row_level=True, lang=lang
+    )
+    return (payload if payload is not None else dash.no_update), (message or "")
