@@ -311,7 +311,8 @@ def run_twins(warehouse: Path, repeats: int = 7, threads: int = 2) -> dict[str, 
     from dashboard.db import Warehouse, query_sql
 
     wh = Warehouse(warehouse, threads=threads, memory_limit="1GB")
-    con = duckdb.connect(str(warehouse), read_only=True)
+    # DuckDB refuses a second in-process connection to the file with another configuration.
+    con = wh.connection().cursor()
     tables = Tables(con)
     results: dict[str, Any] = {}
     try:

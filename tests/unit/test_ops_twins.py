@@ -1,0 +1,229 @@
+"""The pandas twins compute exactly what the DuckDB service queries compute, on a small random warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import twins
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, cols: str, rows: list[tuple], consts: str = ""
+) -> None:
+    """Bulk insert through a registered frame (executemany is slow in DuckDB)."""
+    names = [c.strip() for c in cols.split(",")]
+    frame = pd.DataFrame(rows, columns=names)
+    con.register("_rows", frame)
+    extra_cols = (
+        ", ".join(k for k, _ in (kv.split("=", 1) for kv in consts.split(";") if kv)) if consts else ""
+    )
+    extra_vals = (
+        ", ".join(v for _, v in (kv.split("=", 1) for kv in consts.split(";") if kv)) if consts else ""
+    )
+    target = cols + (", " + extra_cols if extra_cols else "")
+    select = cols + (", " + extra_vals if extra_vals else "")
+    con.execute(f"INSERT INTO {table} ({target}) SELECT {select} FROM _rows")
+    con.unregister("_rows")
+
+
+def _warehouse(path: Path, seed: int = 3) -> None:
+    rng = np.random.default_rng(seed)
+    con = duckdb.connect(str(path))
+    con.execute((ROOT / "etl" / "sql" / "000_schema.sql").read_text(encoding="utf-8"))
+    comps = [
+        ("it_a", "common", False),
+        ("it_b", "common", True),
+        ("it_c", "technical", False),
+        ("it_d", "technical", True),
+    ]
+    con.executemany(
+        "INSERT INTO competency (framework, competency_code, category, name_zh, name_en, ai_related) VALUES ('it_position', ?, ?, 'x', 'x', ?)",
+        comps,
+    )
+    con.executemany(
+        "INSERT INTO competency (framework, competency_code, category, name_zh, name_en, ai_related) VALUES ('ai_framework', ?, 'technical', 'x', 'x', true)",
+        [("ai_x",), ("ai_y",)],
+    )
+    con.execute(
+        "INSERT INTO agency (agency_code, name_zh, name_en, gov_level, agency_type) VALUES ('A1','x','x','central','t'), ('A2','x','x','county','t')"
+    )
+    resp, pts = [], []
+    for i in range(120):
+        wave = ["2025", "2026"][i % 2]
+        tier = ["basic", "middle", "senior"][int(rng.integers(3))]
+        resp.append(
+            (
+                wave,
+                f"r{i}",
+                "A1" if i % 3 else "A2",
+                ["central", "county"][i % 3 == 0],
+                tier,
+                ["it_series", "contract"][int(rng.integers(2))],
+                [None, "system_planning"][int(rng.integers(2))],
+                float(rng.uniform(0.5, 2.0)),
+            )
+        )
+        for cat, codes in (("common", ["it_a", "it_b"]), ("technical", ["it_c", "it_d"])):
+            ranks = rng.permutation([1, None])
+            for code, rank in zip(codes, ranks, strict=True):
+                pts.append((wave, f"r{i}", tier, cat, code, rank, 1, 0 if rank is None else 2 - int(rank)))
+    _insert(
+        con,
+        "survey_respondent",
+        "wave, respondent_id, agency_code, gov_level, tier, personnel_type, workgroup, weight",
+        resp,
+        "submitted_at=TIMESTAMP '2025-04-01';rank_class='junior';grade=7;is_supervisor=false;load_id='l'",
+    )
+    _insert(
+        con,
+        "survey_competency_points",
+        "wave, respondent_id, part_tier, category, competency_code, rank, k, points",
+        pts,
+    )
+    # Roster: 40 people over 3 months, some changing tier in month 2.
+    con.execute(
+        "INSERT INTO roster_month VALUES (DATE '2025-09-01'), (DATE '2025-10-01'), (DATE '2025-11-01')"
+    )
+    hist = []
+    for i in range(40):
+        ag = "A1" if i % 4 else "A2"
+        gl = "central" if ag == "A1" else "county"
+        if i % 5 == 0:
+            hist.append((f"s{i}", "2025-01-01", "2025-09-30", ag, gl, "basic"))
+            hist.append((f"s{i}", "2025-10-01", None, ag, gl, "middle"))
+        else:
+            hist.append((f"s{i}", "2024-01-01", None, ag, gl, ["basic", "senior"][i % 2]))
+    hist = [(k, pd.Timestamp(a).date(), b and pd.Timestamp(b).date(), *rest) for k, a, b, *rest in hist]
+    _insert(
+        con,
+        "staff_history",
+        "staff_key, valid_from, valid_to, agency_code, gov_level, tier",
+        hist,
+        "rank_class='junior';is_supervisor=false;personnel_type='it_series';is_direct_it=true;load_id='l'",
+    )
+    con.execute(
+        "INSERT INTO badge_class (badge_code, kind, name_zh) VALUES ('b1','badge','x'), ('c1','certification','x')"
+    )
+    awards = []
+    for i in range(30):
+        on = pd.Timestamp("2025-08-01") + pd.Timedelta(days=int(rng.integers(0, 100)))
+        rev = on + pd.Timedelta(days=20) if i % 7 == 0 else None
+        until = on + pd.Timedelta(days=45) if i % 5 == 0 else None
+        awards.append(
+            (
+                f"a{i}",
+                ["b1", "c1"][i % 2],
+                f"s{int(rng.integers(40))}",
+                on.date(),
+                until and until.date(),
+                rev and rev.date(),
+            )
+        )
+    _insert(
+        con,
+        "badge_award",
+        "award_id, badge_code, staff_key, awarded_on, valid_until, revoked_on",
+        awards,
+        "source='ob2';verification='hosted';content_sha256='h';load_id='l'",
+    )
+    sa_r, sa_i, sa_a = [], [], []
+    for i in range(50):
+        key = f"s{i}" if i < 40 else None
+        sa_r.append(("2025-10", f"k{i}", key, "A1" if i % 2 else "A2"))
+        for code in ("ai_x", "ai_y"):
+            sa_i.append(
+                (
+                    "2025-10",
+                    f"k{i}",
+                    code,
+                    int(rng.integers(1, 6)),
+                    None if i == 3 else int(rng.integers(1, 6)),
+                )
+            )
+        for att in ("ai_att_trust", "ai_att_curiosity"):
+            sa_a.append(("2025-10", f"k{i}", att, None if i == 4 else int(rng.integers(1, 6))))
+    con.executemany(
+        "INSERT INTO selfassessment_respondent (wave, respondent_key, staff_key, agency_code, load_id) VALUES (?, ?, ?, ?, 'l')",
+        sa_r,
+    )
+    con.executemany(
+        "INSERT INTO selfassessment_item (wave, respondent_key, competency_code, importance, proficiency) VALUES (?, ?, ?, ?, ?)",
+        sa_i,
+    )
+    con.executemany(
+        "INSERT INTO selfassessment_attitude (wave, respondent_key, attitude_code, score) VALUES (?, ?, ?, ?)",
+        sa_a,
+    )
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("twins") / "tiny.duckdb"
+    _warehouse(path)
+    return path
+
+
+VARIANTS = {
+    "ai_gap_priority": [
+        {},
+        {"group_by": "gov_level", "weighted": False},
+        {"tier": "basic", "agencies": ["A1"]},
+    ],
+    "ai_gap_mention": [
+        {},
+        {"group_by": "workgroup"},
+        {"group_by": "tier", "gov_level": "county", "weighted": False},
+    ],
+    "ai_gap_borich": [{"sa_wave": "2025-10"}, {"sa_wave": "2025-10", "group_by": "tier", "agencies": ["A2"]}],
+    "ai_gap_attitudes": [{"sa_wave": "2025-10"}, {"sa_wave": "2025-10", "group_by": "gov_level"}],
+    "badges_coverage": [
+        {},
+        {"group_by": "tier", "kind": "badge"},
+        {"group_by": "agency", "gov_level": "central"},
+    ],
+    "ai_gap_waves": [{}],
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_twin_equals_query(tiny: Path, name: str) -> None:
+    from dashboard.db import Warehouse, query_sql
+
+    wh = Warehouse(tiny, threads=1, memory_limit="256MB")
+    con = wh.connection().cursor()
+    tables = twins.Tables(con)
+    try:
+        base = twins.query_params(query_sql(name))
+        for variant in VARIANTS[name]:
+            params = {**base, **variant}
+            ours = wh.query(name, **params)
+            assert len(ours) > 0, f"{name} {variant}: the fixture should produce rows"
+            theirs = twins.TWINS[name](tables, params)
+            ok, why = twins.frames_equal(ours, theirs)
+            assert ok, f"{name} {variant}: {why}"
+    finally:
+        con.close()
+        wh.close()
+
+
+def test_frames_equal_detects_differences() -> None:
+    a = pd.DataFrame({"g": ["x", "y"], "n": [1, 2], "s": [0.5, 1.5]})
+    assert twins.frames_equal(a, a.iloc[::-1].reset_index(drop=True)) == (True, "equal")
+    assert twins.frames_equal(a, a.assign(s=[0.5, 1.6]))[0] is False
+    assert twins.frames_equal(a, a.assign(g=["x", "z"]))[0] is False
+    assert twins.frames_equal(a, a.iloc[:1])[0] is False
+    assert twins.frames_equal(a, a[["n", "g", "s"]])[0] is False
+
+
+def test_query_params_header() -> None:
+    sql = '-- Purpose: x\n-- params: {"a": null, "b": [1, 2]}\nSELECT 1'
+    assert twins.query_params(sql) == {"a": None, "b": [1, 2]}
+    assert twins.query_params("SELECT 1") == {}
