@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -603,7 +604,9 @@ def _timestamps(
     for _ in range(n):
         while True:
             d = int(rng.choice(days, p=w / w.sum()))
-            secs = int(np.clip(rng.normal(13.5 * 3600, 2.6 * 3600), 7 * 3600, 23 * 3600))
+            secs = int(rng.normal(13.5 * 3600, 2.6 * 3600))
+            if not 7 * 3600 <= secs < 23 * 3600:
+                continue
             ts = dt.datetime.combine(opened.date() + dt.timedelta(days=d), dt.time()) + dt.timedelta(
                 seconds=secs
             )
@@ -699,7 +702,8 @@ def _export_table(
     ]
     if with_workgroup:
         order.append(c["workgroup"])
-    return pd.DataFrame({h: cols[h] for h in order})
+    # Object columns keep integer ranks integers (a float column would print 1.0 in the CSV).
+    return pd.DataFrame({h: pd.Series(cols[h], dtype=object) for h in order})
 
 
 def _invalid_rows(rng: np.random.Generator, table: pd.DataFrame, book: Codebook) -> pd.DataFrame:
@@ -740,11 +744,24 @@ def _invalid_rows(rng: np.random.Generator, table: pd.DataFrame, book: Codebook)
     rows.append(r)
     dup = table.iloc[int(rng.integers(len(table)))].copy()  # the same submission exported twice
     rows.append(dup)
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, dtype=object)
     seq = 90000
     for i in range(len(out) - 1):
         out.iloc[i, out.columns.get_loc(c["submission_id"])] = f"{book.wave[2:]}-{seq + i:05d}"
     return out
+
+
+def _blank(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == ""
+
+
+def _cell(v: Any) -> Any:
+    # Ranks and years are integers in the export, whatever dtype pandas gave them on the way.
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return int(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
 
 
 def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
@@ -757,9 +774,7 @@ def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
     ws = wb.create_sheet("填答資料")
     ws.append(list(table.columns))
     for rec in table.itertuples(index=False):
-        ws.append(
-            [None if (v is None or (isinstance(v, float) and np.isnan(v)) or v == "") else v for v in rec]
-        )
+        ws.append([None if _blank(v) else _cell(v) for v in rec])
     buf = io.BytesIO()
     wb.save(buf)
     src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
@@ -767,7 +782,8 @@ def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                data = data.replace(b"2000-01-01T00:00:00Z", b"2000-01-01T00:00:00Z")
+                # openpyxl stamps the save time into dcterms:modified; pin it.
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
             zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(zi, data)
@@ -778,7 +794,7 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
         w = csv.writer(fh, lineterminator="\r\n")
         w.writerow(table.columns)
         for rec in table.itertuples(index=False):
-            w.writerow(["" if (v is None or (isinstance(v, float) and np.isnan(v))) else v for v in rec])
+            w.writerow(["" if _blank(v) else _cell(v) for v in rec])
 
 
 # ------------------------------------------------------------------------------------------ waves
