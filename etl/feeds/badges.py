@@ -468,6 +468,12 @@ class _ObParser:
         if code is None:
             return None
         iss = issuer_id or bc.issuer_id
+        if iss and iss not in self.cat.issuer_by_iri and iss not in self.out.issuers:
+            known = bc.issuer or self.sib.issuers.get(iss)
+            if known is not None:
+                self.issuer_row(known)
+            else:  # the class names an issuer whose profile we do not have: keep the IRI
+                self.out.issuers[iss] = {"issuer_id": iss, "name": iss, "url": None, "issuer_tier": "external"}
         if code not in self.cat.badge_issuer and code not in self.out.badge_classes:
             self.out.badge_classes[code] = {
                 "badge_code": code,
@@ -522,7 +528,11 @@ class _ObParser:
                 self.out.issuers.setdefault(
                     issuer_id, {"issuer_id": issuer_id, "name": name, "url": None, "issuer_tier": "external"}
                 )
-            code = self.badgeclass_rows(badge, issuer_id)
+            # Classes from the catalog documents next to the file are loaded (with their
+            # alignments) when that document is parsed; embedded ones are loaded here.
+            code = (
+                self.badgeclass_rows(badge, issuer_id) if doc.badge else self.badge_code_for(badge, issuer_id)
+            )
         if code is None:
             self.out.q(row, "unknown_badge_class", f"badge {doc.badge_id} is not in the badge catalog", raw)
             return

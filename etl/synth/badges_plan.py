@@ -55,7 +55,8 @@ TARGETS = {
 
 def tuples(df: pd.DataFrame) -> Iterator[Any]:
     """df.itertuples(), typed loosely: the columns are known by name, not by the type checker."""
-    return iter(df.itertuples())
+    # Object columns first: iterating Arrow-backed string columns costs ~40 us per cell.
+    return iter(df.astype(object).itertuples())
 
 
 def months() -> list[pd.Period]:

@@ -106,12 +106,19 @@ def write_webhr(
     }
     choices = _alias_choices()
     names = _names(people, rng)
+    cols = {c: people[c].astype(str).to_numpy(dtype=object) for c in ("agency_code", "national_id")}
+    cols["staff_number"] = (
+        people["staff_number"].astype(str).to_numpy(dtype=object)
+        if "staff_number" in people.columns
+        else np.full(len(people), "", dtype=object)
+    )
+    cert_issuer = {str(k): issuers.get(str(v), "") for k, v in cat["issuer_code"].items()}
     entries: list[ManifestEntry] = []
     months = sorted(certs["registered"].dt.strftime("%Y%m").unique())
     for ym, part in certs.groupby(certs["registered"].dt.strftime("%Y%m"), sort=True):
         rows: list[list[str]] = []
         for r in tuples(part):
-            rows.append(_row(r, people, names, agencies, cat, issuers, choices, rng))
+            rows.append(_row(r, cols, names, agencies, cert_issuer, choices, rng))
         rows = _plant(str(ym), rows, months, rng, scale)
         buf = io.StringIO(newline="")
         w = csv.writer(buf, lineterminator="\r\n")
@@ -134,16 +141,14 @@ def write_webhr(
 
 def _row(
     r: Any,
-    people: pd.DataFrame,
+    cols: dict[str, np.ndarray],
     names: np.ndarray,
     agencies: dict[str, str],
-    cat: pd.DataFrame,
-    issuers: dict[str, str],
+    cert_issuer: dict[str, str],
     choices: dict[tuple[str, str], list[tuple[str, bool]]],
     rng: np.random.Generator,
 ) -> list[str]:
     pid = int(r.person)
-    person = people.iloc[pid]
     opts = choices[(r.cert_code, r.level)]
     # Half type the canonical name; the rest a variant from the reviewed alias table.
     alias, has_level = (
@@ -167,16 +172,16 @@ def _row(
     )
     if years and obtained.month == 2 and obtained.day == 29:
         valid = format_roc_date(obtained.replace(year=obtained.year + years, day=28), style)
-    agency = str(person["agency_code"])
+    agency = str(cols["agency_code"][pid])
     return [
         agency,
         agencies.get(agency, ""),
-        str(person.get("staff_number", "")),
-        str(person["national_id"]),
+        str(cols["staff_number"][pid]),
+        str(cols["national_id"][pid]),
         str(names[pid]),
         "人工智慧",
         alias,
-        issuers.get(str(cat.loc[r.cert_code, "issuer_code"]), ""),
+        cert_issuer[r.cert_code],
         level,
         format_roc_date(obtained, style),
         valid,
