@@ -140,8 +140,9 @@ def _build(path: Path) -> None:
             )
     for code, kind, module, level, route in BADGES:
         con.execute(
-            "INSERT INTO badge_class (badge_code, kind, name_zh, module_code, level, route) VALUES (?, ?, ?, ?, ?, ?)",
-            [code, kind, code, module, level, route],
+            "INSERT INTO badge_class (badge_code, kind, name_zh, name_en, module_code, level, route)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [code, kind, f"名稱-{code}", f"Name {code}", module, level, route],
         )
     for code, fw, comp_code in ALIGN:
         con.execute(

@@ -1,0 +1,125 @@
+"""pages2 pages without a browser: layouts render in both languages and callbacks show the
+services' numbers (tiny hand-made warehouse of test_pages2_tiny)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dashboard.scope import Scope
+from tests.integration.test_pages2_tiny import _build
+
+OPEN = Scope(role="planner", user="t", agencies=None, min_cell=1)
+FIELDS = ("wave", "gov_level", "agency", "tier", "workgroup", "personnel_type", "weighted")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    tmp = tmp_path_factory.mktemp("pages2_app")
+    _build(tmp / "tiny.duckdb")
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    settings = Settings(
+        env="development",
+        warehouse_path=tmp / "tiny.duckdb",
+        secret_key="pages2-test-" + "x" * 32,
+        users_file=tmp / "users.json",
+        audit_log_path=tmp / "audit.jsonl",
+        demo_accounts=True,
+    )
+    yield create_app(settings)
+
+
+@pytest.fixture(autouse=True)
+def planner(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.services import common
+
+    monkeypatch.setattr(common, "current_scope", lambda: OPEN)
+
+
+def _gf(fields: tuple[str, ...], weighted: str = "0") -> tuple[list[str], list[dict[str, str]]]:
+    values = ["all"] * len(fields)
+    if "weighted" in fields:
+        values[fields.index("weighted")] = weighted
+    return values, [{"type": "gf", "field": f} for f in fields]
+
+
+def _text(component: Any) -> str:
+    return str(component.to_plotly_json()) if hasattr(component, "to_plotly_json") else str(component)
+
+
+@pytest.mark.parametrize("lang", ["zh-TW", "en"])
+def test_layouts_render_in_both_languages(app: Any, lang: str) -> None:
+    from dashboard.pages import ai_gap, badges, summary
+
+    expected = {
+        "zh-TW": ("AI 能力落差", "徽章與證照推動", "執行摘要", "Borich 平均加權落差分數"),
+        "en": (
+            "AI-readiness gap",
+            "Badge and certification uptake",
+            "Executive summary",
+            "Borich's mean weighted",
+        ),
+    }[lang]
+    with app.server.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
+        texts = [_text(m.layout()) for m in (ai_gap, badges, summary)]
+    assert expected[0] in texts[0] and expected[3] in texts[0]
+    assert expected[1] in texts[1]
+    assert expected[2] in texts[2]
+    assert "aig-gap" in texts[0] and "bdg-km" in texts[1] and "sum-body" in texts[2]
+
+
+def test_ai_gap_callbacks_show_service_numbers(app: Any) -> None:
+    from dashboard.pages import ai_gap
+
+    values, ids = _gf(FIELDS)
+    with app.server.test_request_context("/", headers={"Cookie": "lang=en"}):
+        gap_fig, gap_table, note = ai_gap._update_gap(values, "national", ids)
+        mention_fig, _ = ai_gap._update_mention(values, "national", ids)
+        borich_fig, _, ipa_fig, att_fig, _ = ai_gap._update_sa(values, "2025-10", "national", ids)
+        earn_fig, earn_table = ai_gap._update_earners(values, "national", ids)
+    assert list(gap_fig.data[0].x) == [-1]  # 2026: AI literacy rank 1 against target 2
+    assert "2026" in note and "2025" in note
+    assert [list(tr.y) for tr in mention_fig.data] == [[0.5], [0.75]]
+    assert list(borich_fig.data[0].x) == pytest.approx([4 / 3, 16 / 3])  # ascending: hpc, literacy
+    # crosshairs at the grand means of the points: proficiency (8/3 + 4/3)/2 = 2, importance 3
+    shapes = ipa_fig.layout.shapes
+    assert shapes[0].x0 == pytest.approx(2.0) and shapes[1].y0 == pytest.approx(3.0)
+    assert list(att_fig.data[0].y) == [4.0]
+    assert sorted(float(tr.y[0]) for tr in earn_fig.data) == [0.0, 1.0]
+    assert "Cross-boundary" not in _text(gap_table)  # only AI items
+    assert "AI literacy" in _text(gap_table)
+
+
+def test_badges_callbacks_show_service_numbers(app: Any) -> None:
+    from dashboard.pages import badges
+
+    values, ids = _gf(badges.FIELDS)
+    with app.server.test_request_context("/"):
+        monthly_fig, _, trend_fig, trend_table = badges._update_trends(values, "all", ids)
+        by_fig, by_table = badges._update_coverage_by(values, "all", "badge", ids)
+        km_fig, _ = badges._update_km(values, "national", ids)
+        funnel_fig, _, supply_fig, supply_table, expiring = badges._update_paths(values, ids)
+    issued = next(tr for tr in monthly_fig.data if tr.name == "核發")
+    assert list(issued.y) == [1, 1, 2, 1]
+    assert list(trend_fig.data[0].y)[-1] == pytest.approx(2 / 3)
+    assert sorted(by_fig.data[0].x) == pytest.approx([1 / 3, 2 / 3])
+    assert "名稱-badge_mod1_intro" in _text(by_table)  # catalog names from the warehouse, not codes
+    assert list(km_fig.data[1].y) == pytest.approx([0.25, 0.5, 0.75])
+    assert list(funnel_fig.data[0].x) == [2, 1, 0]
+    assert "2026-08" in _text(expiring)
+    assert "AI 素養" in _text(supply_table)
+
+
+def test_summary_body_lists_headlines_and_findings(app: Any) -> None:
+    from dashboard.pages import summary
+
+    values, ids = _gf(summary.FIELDS)
+    with app.server.test_request_context("/", headers={"Cookie": "lang=en"}):
+        body = _text(summary._render(values, ids))
+    assert "AI mention rate (latest wave)" in body and "75.0%" in body and "+25.0 pp vs 2025" in body
+    assert "Cross-boundary management" in body  # the 'ranks last in every tier' finding
+    assert "sum-findings-list" in body
