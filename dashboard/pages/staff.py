@@ -6,7 +6,6 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import Input, Output, State, callback, dash_table, dcc, html
 
 from dashboard import components as comp
@@ -19,43 +18,6 @@ dash.register_page(__name__, path="/staff", title="人員名冊 · Staff", order
 PAGE = "/staff"
 ID = comp.ids("staff")
 FILTER_KEYS = ("agency", "unit", "tier", "personnel_type", "route", "missing", "search")
-
-
-def _names(catalog: pd.DataFrame, lang: str) -> dict[str, str]:
-    col = "name_en" if lang == "en" else "name_zh"
-    return dict(zip(catalog["badge_code"].astype(str), catalog[col].astype(str), strict=True))
-
-
-def display_table(df: pd.DataFrame, catalog: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The staff list as shown on screen (labels, not codes): the same frame is downloaded."""
-    names = _names(catalog, lang)
-    yes, no = t("staff.yes", lang), t("staff.no", lang)
-
-    def join(codes: list[str]) -> str:
-        return (
-            "、".join(names.get(c, c) for c in codes)
-            if lang != "en"
-            else "; ".join(names.get(c, c) for c in codes)
-        )
-
-    out = pd.DataFrame(
-        {
-            t("staff.col.staff_number", lang): df["staff_number"].fillna("").astype(str),
-            t("staff.col.agency", lang): [label("agency", a, lang) for a in df["agency_code"]],
-            t("staff.col.unit", lang): df["unit_name"].fillna("").astype(str),
-            t("staff.col.tier", lang): [label("tier", x, lang) for x in df["tier"]],
-            t("staff.col.personnel_type", lang): [
-                label("personnel_type", x, lang) for x in df["personnel_type"]
-            ],
-            t("staff.col.grade", lang): [None if pd.isna(g) else int(g) for g in df["grade"]],
-            t("staff.col.route", lang): [t(f"staff.route.{r}", lang) for r in df["route"]],
-            t("staff.col.core_cert", lang): [yes if v else no for v in df["has_core_cert"]],
-            t("staff.col.missing", lang): [join(m) for m in df["missing_route_badges"]],
-            t("staff.col.badges", lang): [join(b) for b in df["badges"]],
-            t("staff.col.certifications", lang): [join(c) for c in df["certifications"]],
-        }
-    )
-    return out
 
 
 def _aria(text: str) -> dict[str, Any]:
@@ -163,7 +125,7 @@ def _update(*values: Any) -> tuple[Any, ...]:
     lang = current_lang()
     f = _filters(values)
     df = svc.staff_list(scope, f)
-    table = display_table(df, svc.badge_catalog(scope), lang)
+    table = svc.display_table(df, svc.badge_catalog(scope), lang)
     s = svc.staff_summary(df)
     kpis = [
         html.Div(comp.kpi_card(t(f"staff.kpi.{k}", lang), f"{s[k]:,}"), className="col-md-3 col-sm-6")
@@ -187,7 +149,7 @@ def _download(_: int, fmt: str, *values: Any) -> tuple[Any, Any]:
     scope = current_scope()
     lang = current_lang()
     f = _filters(values)
-    table = display_table(svc.staff_list(scope, f), svc.badge_catalog(scope), lang)
+    table = svc.display_table(svc.staff_list(scope, f), svc.badge_catalog(scope), lang)
     payload, message = download_or_message(
         PAGE, table, fmt or "csv", f.to_dict(), scope, row_level=True, lang=lang
     )

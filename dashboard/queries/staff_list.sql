@@ -5,22 +5,22 @@
 -- Grain: one row per person (staff_key) and agency on the latest roster month.
 -- Parameters: $agencies VARCHAR[] (the viewer's agencies, already clamped to the scope by the
 --             service; never NULL), $today DATE (validity date for awards).
-WITH asof AS (
+WITH latest AS (
     SELECT max(month) AS d FROM roster_month
 ),
 staff AS (
     SELECT h.staff_key, h.agency_code, h.tier, h.personnel_type, h.rank_class, h.grade,
            h.is_supervisor, h.job_series
-    FROM staff_history AS h, asof
-    WHERE h.valid_from <= asof.d
-      AND (h.valid_to IS NULL OR h.valid_to >= asof.d)
+    FROM staff_history AS h, latest
+    WHERE h.valid_from <= latest.d
+      AND (h.valid_to IS NULL OR h.valid_to >= latest.d)
       AND list_contains($agencies, h.agency_code)
 ),
 restricted AS (
     SELECT r.staff_key, r.agency_code, r.staff_number, r.unit_name
-    FROM staff_restricted AS r, asof
-    WHERE r.valid_from <= asof.d
-      AND (r.valid_to IS NULL OR r.valid_to >= asof.d)
+    FROM staff_restricted AS r, latest
+    WHERE r.valid_from <= latest.d
+      AND (r.valid_to IS NULL OR r.valid_to >= latest.d)
       AND list_contains($agencies, r.agency_code)
     QUALIFY row_number() OVER (PARTITION BY r.staff_key, r.agency_code ORDER BY r.valid_from DESC) = 1
 ),
@@ -51,7 +51,7 @@ SELECT s.staff_key,
        s.is_supervisor,
        coalesce(h.badges, []) AS badges,
        coalesce(h.certifications, []) AS certifications,
-       (SELECT d FROM asof) AS roster_month
+       (SELECT d FROM latest) AS roster_month
 FROM staff AS s
 LEFT JOIN restricted AS r ON r.staff_key = s.staff_key AND r.agency_code = s.agency_code
 LEFT JOIN held AS h ON h.staff_key = s.staff_key

@@ -14,6 +14,7 @@ import pandas as pd
 
 from dashboard.cache import service_cache
 from dashboard.db import get_warehouse
+from dashboard.i18n import label, t
 from dashboard.scope import Scope
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
@@ -199,3 +200,40 @@ def staff_summary(df: pd.DataFrame) -> dict[str, int]:
         "route_missing": int((df["n_missing_route"] > 0).sum()) if len(df) else 0,
         "complete": int((df["has_core_cert"] & (df["n_missing_route"] == 0)).sum()) if len(df) else 0,
     }
+
+
+def _names(catalog: pd.DataFrame, lang: str) -> dict[str, str]:
+    col = "name_en" if lang == "en" else "name_zh"
+    return dict(zip(catalog["badge_code"].astype(str), catalog[col].astype(str), strict=True))
+
+
+def display_table(df: pd.DataFrame, catalog: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The staff list as shown on screen (labels, not codes): the same frame is downloaded."""
+    names = _names(catalog, lang)
+    yes, no = t("staff.yes", lang), t("staff.no", lang)
+
+    def join(codes: list[str]) -> str:
+        return (
+            "、".join(names.get(c, c) for c in codes)
+            if lang != "en"
+            else "; ".join(names.get(c, c) for c in codes)
+        )
+
+    out = pd.DataFrame(
+        {
+            t("staff.col.staff_number", lang): df["staff_number"].fillna("").astype(str),
+            t("staff.col.agency", lang): [label("agency", a, lang) for a in df["agency_code"]],
+            t("staff.col.unit", lang): df["unit_name"].fillna("").astype(str),
+            t("staff.col.tier", lang): [label("tier", x, lang) for x in df["tier"]],
+            t("staff.col.personnel_type", lang): [
+                label("personnel_type", x, lang) for x in df["personnel_type"]
+            ],
+            t("staff.col.grade", lang): [None if pd.isna(g) else int(g) for g in df["grade"]],
+            t("staff.col.route", lang): [t(f"staff.route.{r}", lang) for r in df["route"]],
+            t("staff.col.core_cert", lang): [yes if v else no for v in df["has_core_cert"]],
+            t("staff.col.missing", lang): [join(m) for m in df["missing_route_badges"]],
+            t("staff.col.badges", lang): [join(b) for b in df["badges"]],
+            t("staff.col.certifications", lang): [join(c) for c in df["certifications"]],
+        }
+    )
+    return out
