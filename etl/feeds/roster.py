@@ -143,7 +143,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
     try:
         decoded = decode_bytes(data, path.name)
     except DecodeError as exc:
-        raise FileRejected(path.name, str(exc)) from exc
+        raise FileRejected(path.name, str(exc).removeprefix(f"{path.name}: ")) from exc
     # NFKC once over the whole text (full-width digits/letters/spaces) instead of per cell; the
     # full-width comma would become a delimiter, so it is kept as an ideographic comma.
     text = unicodedata.normalize("NFKC", decoded.text.replace("\uff0c", "\u3001"))

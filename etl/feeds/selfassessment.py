@@ -50,7 +50,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
     try:
         decoded = decode_bytes(data, path.name)
     except DecodeError as exc:
-        raise FileRejected(path.name, str(exc)) from exc
+        raise FileRejected(path.name, str(exc).removeprefix(f"{path.name}: ")) from exc
     text = unicodedata.normalize("NFKC", decoded.text.replace("\uff0c", "\u3001"))
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
