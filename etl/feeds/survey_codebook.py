@@ -32,7 +32,7 @@ class TaskDomain:
     items: dict[str, str]  # task_code -> header (includes task_<domain>_other)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity (holds dicts)
 class Codebook:
     instrument: str
     wave: str

@@ -483,9 +483,8 @@ def _part2(
                 rk = points_to_ranks(pts, dom.k)
                 for i, c in enumerate(codes):
                     ranks[dom.items[c]][rows] = rk[:, i]
-                for j, r in enumerate(rows):
-                    if lengths[j] == 0:
-                        ticks[dom.none][r] = True
+                # The exclusive tick follows the final rankings (the repair may reshuffle lengths).
+                ticks[dom.none][rows[pts.sum(axis=1) == 0]] = True
                 other_col = rk[:, codes.index(f"task_{dom.domain}_other")]
                 for j, r in enumerate(rows):
                     if other_col[j] > 0:
