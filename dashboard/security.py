@@ -76,6 +76,8 @@ def _error_page(code: int, lang: str) -> str:
 def init_security(app: Any, settings: Any) -> None:
     """Attach the headers, switch off debug/dev tools in production and hide tracebacks."""
     server = app.server
+    # The auth guard maps each Dash callback to the page that registered it through this.
+    server.extensions["dashboard_dash_app"] = app
     production = getattr(settings, "env", "development") == "production"
     state: dict[str, Any] = {}
 

@@ -207,10 +207,20 @@ def _forbidden(path: str) -> Response:
     return Response(render_forbidden(_lang()), status=403, mimetype="text/html")
 
 
+# Component-id prefixes of pages whose prefix is not their path (comp.ids("aig") on /ai-gap).
+# Only a fallback: callbacks are mapped to their page through the module that defined them.
+PAGE_ID_PREFIXES: dict[str, tuple[str, ...]] = {
+    "/ai-gap": ("aig",),
+    "/badges": ("bdg",),
+    "/summary": ("sum",),
+}
+
+
 def _page_prefixes() -> list[tuple[str, str]]:
-    # Component ids are made by ids(page_prefix): "<prefix>-<name>", with the prefix being the
-    # page path without its slash ("ai-gap-chart" belongs to /ai-gap). Longest prefix first.
+    # Component ids are made by ids(page_prefix): "<prefix>-<name>", the prefix usually being
+    # the page path without its slash ("staff-table" belongs to /staff). Longest prefix first.
     pairs = [(p.strip("/"), p) for p in PAGE_ROLES]
+    pairs += [(prefix, path) for path, prefixes in PAGE_ID_PREFIXES.items() for prefix in prefixes]
     return sorted(pairs, key=lambda x: -len(x[0]))
 
 
@@ -228,6 +238,22 @@ def _page_of_id(cid: Any) -> str | None:
             if text == prefix or text.startswith(prefix + "-") or text.startswith(prefix + "_"):
                 return path
     return None
+
+
+def _callback_page(output: Any) -> str | None:
+    """The page whose module registered the callback (Dash keeps the function's __module__,
+    and dash.page_registry maps modules to paths): new pages are covered without a list."""
+    from flask import current_app
+
+    app = current_app.extensions.get("dashboard_dash_app") if current_app else None
+    if app is None or not isinstance(output, str):
+        return None
+    import dash
+
+    entry = app.callback_map.get(output)
+    module = getattr(entry.get("callback"), "__module__", None) if entry else None
+    page = dash.page_registry.get(module) if module else None
+    return str(page["path"]) if page else None
 
 
 def _flatten(items: Any) -> list[dict[str, Any]]:
@@ -250,6 +276,9 @@ def callback_forbidden(body: Mapping[str, Any], role: str) -> str | None:
             value = item.get("value")
             if isinstance(value, str) and not may_open(role, value):
                 return f"page {value}"
+    page = _callback_page(body.get("output"))
+    if page and not may_open(role, page):
+        return f"callback of {page}"
     outputs = _flatten(body.get("outputs"))
     for out in outputs:
         page = _page_of_id(out.get("id"))
