@@ -473,7 +473,12 @@ class _ObParser:
             if known is not None:
                 self.issuer_row(known)
             else:  # the class names an issuer whose profile we do not have: keep the IRI
-                self.out.issuers[iss] = {"issuer_id": iss, "name": iss, "url": None, "issuer_tier": "external"}
+                self.out.issuers[iss] = {
+                    "issuer_id": iss,
+                    "name": iss,
+                    "url": None,
+                    "issuer_tier": "external",
+                }
         if code not in self.cat.badge_issuer and code not in self.out.badge_classes:
             self.out.badge_classes[code] = {
                 "badge_code": code,
@@ -876,7 +881,10 @@ def _parse_webhr(path: Path, ctx: LoadContext) -> FeedResult:
         if valid is not None and valid < obtained:
             out.q(row_no, "expiry_before_award", f"有效期限 {valid} before 取得日期 {obtained}", masked)
             continue
-        content = {k: normalize_text(v) for k, v in rec.items() if k != "登錄日期"}
+        # Content = the parsed meaning, so a re-registration typed differently is identical and
+        # only a real difference (e.g. another expiry) is a conflict.
+        content = {"cert": cert_code, "level": level, "obtained": str(obtained), "valid": str(valid),
+                   "agency": normalize_text(values[col["機關代碼"]]) if "機關代碼" in col else ""}  # fmt: skip
         aid = (
             "webhr51:"
             + hashlib.sha256(f"{staff_key}|{cert_code}|{level or ''}|{obtained}".encode()).hexdigest()[:32]
