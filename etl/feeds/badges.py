@@ -469,9 +469,9 @@ class _ObParser:
             return None
         iss = issuer_id or bc.issuer_id
         if iss and iss not in self.cat.issuer_by_iri and iss not in self.out.issuers:
-            known = bc.issuer or self.sib.issuers.get(iss)
-            if known is not None:
-                self.issuer_row(known)
+            profile = bc.issuer or self.sib.issuers.get(iss)
+            if profile is not None:
+                self.issuer_row(profile)
             else:  # the class names an issuer whose profile we do not have: keep the IRI
                 self.out.issuers[iss] = {
                     "issuer_id": iss,
