@@ -1,0 +1,296 @@
+"""/report-tables: Tables 19-25 of the 2025 report rebuilt live, with differences and footnotes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import numpy as np
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, html
+
+from dashboard import components as comp
+from dashboard.filters import Filters
+from dashboard.i18n import current_lang, label, t
+from dashboard.scope import Scope
+from dashboard.services import common as common_svc
+from dashboard.services import report_tables as svc
+
+dash.register_page(__name__, path="/report-tables", title="報告表格 · Report tables", order=2)
+
+PAGE = "/report-tables"
+ID = comp.ids("report-tables")
+GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
+TABLES = (19, 20, 21, 22, 23, 24, 25)
+SCOPE_OF = {v: k for k, v in svc.SCOPE_TABLES.items()}
+CATEGORY_OF = {v: k for k, v in svc.WORKGROUP_TABLES.items()}
+# Which of CHECKS.md's findings bear on each table.
+FOOTNOTES: dict[int, tuple[str, ...]] = {
+    19: ("fn_d7", "fn_k5", "fn_d11", "fn_consistency"),
+    20: ("fn_d7", "fn_k5", "fn_d10"),
+    21: ("fn_d7", "fn_k5", "fn_n8", "fn_local_n"),
+    22: ("fn_d7", "fn_k5", "fn_n14", "fn_local_n"),
+    23: ("fn_d1", "fn_d13", "fn_d14"),
+    24: ("fn_d1", "fn_d12", "fn_d13"),
+    25: ("fn_d1", "fn_d12", "fn_d13", "fn_d14"),
+}
+
+SERVICES = {
+    "live_scores": svc.live_scores,
+    "report_table": svc.report_table,
+    "workgroup_scores": svc.workgroup_scores,
+    "workgroup_table": svc.workgroup_table,
+    "report_tables_summary": svc.report_tables_summary,
+}
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{value:.{digits}f}" if digits else f"{int(value)}"
+
+
+def scores_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Table 19-22 in the report's layout: one row per printed competency, per tier the live
+    score and rank and the published score (N/A where the tier was not asked)."""
+    na, hidden = t("report_tables.na", lang), t("report_tables.hidden", lang)
+    d = df.copy()
+    live_ok = d["asked"] & ~d["suppressed"] & d["score"].notna()
+    d["score_txt"] = np.where(
+        ~d["asked"], na, np.where(live_ok, d["score"].map(lambda v: f"{v:.2f}"), hidden)
+    )
+    d["rank_txt"] = np.where(
+        ~d["asked"], na, np.where(live_ok, d["rank"].map(lambda v: "" if pd.isna(v) else f"{int(v)}"), hidden)
+    )
+    d["pub_txt"] = np.where(
+        d["asked"], d["published_score"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"), na
+    )
+    name_col = "competency_en" if lang == "en" else "competency_zh"
+    rows = d.drop_duplicates("row_order").sort_values("row_order")
+    out = pd.DataFrame(
+        {
+            t("report_tables.col_category", lang): [
+                t(f"priority.category_{c}", lang) for c in rows["category"]
+            ],
+            t("report_tables.col_competency", lang): list(rows[name_col]),
+        }
+    )
+    n_by_tier = d.groupby("tier")["n"].max()
+    for tier in svc.TIERS:
+        n = n_by_tier.get(tier)
+        n_text = "—" if n is None or pd.isna(n) else f"{int(n):,}"
+        head = t("report_tables.tier_n", lang, tier=label("tier", tier, lang), n=n_text)
+        part = d[d["tier"] == tier].set_index("row_order").reindex(rows["row_order"])
+        out[f"{head} {t('report_tables.col_score', lang)}"] = list(part["score_txt"])
+        out[f"{head} {t('report_tables.col_rank', lang)}"] = list(part["rank_txt"])
+        out[f"{head} {t('report_tables.col_published', lang)}"] = list(part["pub_txt"])
+    return out
+
+
+def workgroup_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Tables 23-25: per tier × work group the live top list next to the report's list."""
+    rows = []
+    sep = ", " if lang == "en" else "、"
+    for (tier, wg), cell in df.groupby(["tier", "workgroup"], sort=False):
+        live = [label("competency", str(c), lang) for c in cell["live_code"] if isinstance(c, str)]
+        pub = [label("competency", str(c), lang) for c in cell["published_code"] if isinstance(c, str)]
+        n = cell["n"].iloc[0]
+        rows.append(
+            {
+                t("priority.col_tier", lang): label("tier", str(tier), lang),
+                t("report_tables.col_workgroup", lang): label("workgroup", str(wg), lang),
+                t("report_tables.col_live_list", lang): sep.join(live)
+                if live
+                else t("report_tables.hidden", lang),
+                t("report_tables.col_published_list", lang): sep.join(pub),
+                t("report_tables.col_n", lang): "—" if pd.isna(n) else f"{int(n):,}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summary_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    def scope_text(row: pd.Series) -> str:
+        if row["table"] in SCOPE_OF:
+            return t(f"report_tables.scope_{row['scope']}", lang)
+        return t(f"priority.category_{row['scope']}", lang)
+
+    return pd.DataFrame(
+        {
+            t("report_tables.col_table", lang): df["table"].astype(int),
+            t("report_tables.col_scope", lang): [scope_text(r) for _, r in df.iterrows()],
+            t("report_tables.col_cells", lang): df["cells_compared"].astype(int),
+            t("report_tables.col_hidden", lang): df["cells_hidden"].astype(int),
+            t("report_tables.col_max_diff", lang): [_fmt(v, 3) for v in df["max_abs_diff"]],
+            t("report_tables.col_within", lang): [
+                t("common.yes" if w else "common.no", lang) for w in df["within_rounding"]
+            ],
+            t("report_tables.col_rank_mismatch", lang): df["rank_mismatches"].astype(int),
+        }
+    )
+
+
+def table_frame(scope: Scope, filters: Filters, number: int, lang: str) -> pd.DataFrame:
+    """The display frame of a table: what the page shows and what its download contains."""
+    if number in SCOPE_OF:
+        return scores_display(svc.report_table(scope, filters, SCOPE_OF[number]), lang)
+    return workgroup_display(svc.workgroup_table(scope, filters, CATEGORY_OF[number]), lang)
+
+
+def _html_table(df: pd.DataFrame, caption: str, table_id: str) -> dbc.Table:
+    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
+    body = html.Tbody(
+        [
+            html.Tr([html.Td(v, className="na" if v in ("N/A",) else None) for v in row])
+            for row in df.astype(str).itertuples(index=False)
+        ]
+    )
+    return dbc.Table(
+        [html.Caption(caption), head, body],
+        bordered=True,
+        size="sm",
+        striped=True,
+        responsive=True,
+        className="report-table",
+        id=table_id,
+    )
+
+
+def _side(number: int, summary: pd.DataFrame, lang: str) -> list[Any]:
+    row = summary[summary["table"] == number].iloc[0]
+    items: list[Any] = []
+    if pd.isna(row["max_abs_diff"]):
+        items.append(html.P(t("report_tables.max_diff_none", lang)))
+    else:
+        key = "report_tables.max_diff" if number in SCOPE_OF else "report_tables.table26_diff"
+        items.append(
+            html.P(html.Strong(t(key, lang, value=f"{row['max_abs_diff']:.3f}")), id=ID(f"t{number}-maxdiff"))
+        )
+        ok = bool(row["within_rounding"])
+        items.append(
+            dbc.Badge(
+                t("report_tables.within" if ok else "report_tables.not_within", lang),
+                color="success" if ok else "warning",
+                text_color="dark" if not ok else None,
+                className="mb-2 text-wrap",
+            )
+        )
+    mism = "report_tables.rank_mismatch" if number in SCOPE_OF else "report_tables.list_mismatch"
+    items.append(html.P(t(mism, lang, n=int(row["rank_mismatches"])), className="small"))
+    items.append(html.H3(t("report_tables.footnotes", lang), className="h6 mt-2"))
+    items.append(
+        html.Ol([html.Li(t(f"report_tables.{k}", lang), className="small") for k in FOOTNOTES[number]])
+    )
+    return items
+
+
+def render_content(scope: Scope, filters: Filters, lang: str) -> list[Any]:
+    f = common_svc.resolve(scope, filters)
+    summary = svc.report_tables_summary(scope, f)
+    out: list[Any] = [
+        html.H2(t("report_tables.summary_title", lang), className="h5"),
+        _html_table(summary_display(summary, lang), t("report_tables.summary_title", lang), ID("summary")),
+    ]
+    for number in TABLES:
+        if number in SCOPE_OF:
+            title = t(
+                "report_tables.table19_22_title",
+                lang,
+                number=number,
+                scope=t(f"report_tables.scope_{SCOPE_OF[number]}", lang),
+            )
+        else:
+            title = t(
+                "report_tables.table23_25_title",
+                lang,
+                number=number,
+                category=t(f"priority.category_{CATEGORY_OF[number]}", lang),
+            )
+        frame = table_frame(scope, f, number, lang)
+        body = dbc.Row(
+            [
+                dbc.Col(
+                    [
+                        _html_table(frame, title, ID(f"t{number}")),
+                        html.P(t("report_tables.na_note", lang), className="small text-muted")
+                        if number in SCOPE_OF
+                        else None,
+                        comp.download_controls(f"report-tables-t{number}", lang, scope.may_export),
+                        html.Div(
+                            id=f"report-tables-t{number}-download-msg",
+                            className="small text-danger",
+                            role="status",
+                        ),
+                    ],
+                    lg=9,
+                ),
+                dbc.Col(html.Aside(_side(number, summary, lang), className="small"), lg=3),
+            ]
+        )
+        out.append(
+            dbc.Card(
+                [dbc.CardHeader(html.H2(title, className="h6 m-0")), dbc.CardBody(body)],
+                className="figure-card",
+                id=ID(f"card-{number}"),
+            )
+        )
+    return out
+
+
+def layout(**query: str) -> html.Div:
+    lang = current_lang()
+    scope = common_svc.current_scope()
+    filters = common_svc.resolve(scope, Filters.from_query(query))
+    options = common_svc.filter_options(scope)
+    return html.Div(
+        [
+            html.H1(t("report_tables.title", lang), className="h3"),
+            html.P(t("report_tables.intro", lang), className="small"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        comp.filter_panel(filters, lang, options, fields=("wave",)), lg=2, className="mb-3"
+                    ),
+                    dbc.Col(html.Div(render_content(scope, filters, lang), id=ID("content")), lg=10),
+                ]
+            ),
+        ]
+    )
+
+
+@callback(
+    Output(ID("content"), "children"),
+    Input(GF, "value"),
+    State(GF, "id"),
+    prevent_initial_call=True,
+)
+def _update(values: list[Any], ids_: list[dict[str, str]]) -> list[Any]:
+    return render_content(common_svc.current_scope(), comp.filters_from_values(ids_, values), current_lang())
+
+
+def _register_download(number: int) -> None:
+    prefix = f"report-tables-t{number}"
+
+    @callback(
+        Output(f"{prefix}-download", "data"),
+        Output(f"{prefix}-download-msg", "children"),
+        Input(f"{prefix}-download-btn", "n_clicks"),
+        State(f"{prefix}-download-format", "value"),
+        State(GF, "id"),
+        State(GF, "value"),
+        prevent_initial_call=True,
+    )
+    def _download(_: int, fmt: str, ids_: list[dict[str, str]], values: list[Any]) -> tuple[Any, Any]:
+        from dashboard.exports import download_or_message
+
+        lang, scope = current_lang(), common_svc.current_scope()
+        f = common_svc.resolve(scope, comp.filters_from_values(ids_, values))
+        payload, message = download_or_message(
+            PAGE, table_frame(scope, f, number, lang), fmt or "csv", f, scope, lang=lang
+        )
+        return (payload if payload is not None else dash.no_update), (message or "")
+
+
+for _number in TABLES:
+    _register_download(_number)

@@ -1,0 +1,258 @@
+"""The 2025 report's Tables 19-25 rebuilt live from the warehouse, next to the published values."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dashboard.cache import service_cache
+from dashboard.db import get_warehouse
+from dashboard.filters import Filters
+from dashboard.scope import Scope
+from dashboard.services import common
+
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
+# Scope of each of Tables 19-22.
+SCOPE_TABLES = {"national": 19, "central": 20, "municipal": 21, "county": 22}
+# Tables 23-25: top competencies by work group × tier, one table per category.
+WORKGROUP_TABLES = {"common": 23, "technical": 24, "management": 25}
+TIERS = ("basic", "middle", "senior")
+WORKGROUPS = ("hardware_maintenance", "system_planning", "project_management", "multi_function", "non_core")
+# Printed scores have two decimals: a rebuilt value within half a unit of the last digit
+# (plus float noise) matches the report.
+ROUNDING = 0.005 + 1e-9
+_CATEGORY_ORDER = {"common": 0, "technical": 1, "management": 2}
+
+
+def _read(name: str) -> pd.DataFrame:
+    with open(REFERENCE_DIR / f"{name}.csv", encoding="utf-8", newline="") as fh:
+        return pd.DataFrame(list(csv.DictReader(fh)))
+
+
+@cache
+def _name_codes() -> dict[str, str]:
+    comp = _read("competencies")
+    comp = comp[comp["framework"] == "it_position"]
+    return dict(zip(comp["name_zh"], comp["code"], strict=True))
+
+
+def code_for(name_zh: str, tier: str) -> str | None:
+    """The catalog code of a competency as printed in the report (see CHECKS.md D7: the basic
+    tier's 專案管理 is printed as 系統開發專案管理 in Tables 19-22)."""
+    if tier == "basic" and name_zh == "系統開發專案管理":
+        return "it_project_mgmt"
+    return _name_codes().get(name_zh)
+
+
+@cache
+def published_scores() -> pd.DataFrame:
+    """Tables 19-22 as published (data/reference/competency_scores_tables19_22.csv) with codes
+    and the report's row order (first appearance of category + printed name)."""
+    df = _read("competency_scores_tables19_22")
+    df["score"] = df["score"].astype(float)
+    df["rank"] = df["rank"].astype(int)
+    df["tier_n"] = df["tier_n"].astype(int)
+    df["competency_code"] = [code_for(n, t) for n, t in zip(df["competency_zh"], df["tier"], strict=True)]
+    keys = list(dict.fromkeys(zip(df["category"], df["competency_zh"], strict=True)))
+    order = {k: i for i, k in enumerate(keys)}
+    df["row_order"] = [order[(c, n)] for c, n in zip(df["category"], df["competency_zh"], strict=True)]
+    return df
+
+
+@cache
+def published_workgroup_tops() -> pd.DataFrame:
+    """Tables 23-25 as published: ordered top competencies per category × tier × work group."""
+    df = _read("workgroup_top_competencies_tables23_25")
+    df["position"] = df["position"].astype(int)
+    df = df.rename(columns={"workgroup_en": "workgroup"})
+    df["competency_code"] = [code_for(n, t) for n, t in zip(df["competency_zh"], df["tier"], strict=True)]
+    return df
+
+
+@cache
+def published_workgroup_means() -> pd.DataFrame:
+    """Table 26: means of the listed competencies per work group × tier × category."""
+    df = _read("workgroup_competency_means_table26")
+    df["mean_score"] = df["mean_score"].astype(float)
+    df = df.rename(columns={"workgroup_en": "workgroup"})
+    df["competency_code"] = [code_for(n, t) for n, t in zip(df["competency_zh"], df["tier"], strict=True)]
+    return df
+
+
+def competition_rank(df: pd.DataFrame, keys: list[str], col: str = "score") -> pd.Series:
+    """Ranks as the report prints them: computed on the two-decimal scores within `keys`, ties
+    share a rank ("1, 2, 2, 4")."""
+    rounded = df[col].round(2)
+    return rounded.groupby([df[k] for k in keys]).rank(method="min", ascending=False)
+
+
+@service_cache
+def live_scores(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Live scores for all four scopes (national = margin of the three levels), ranked within
+    scope × tier × category, suppressed as one scope × tier table (national rows are margins,
+    so a hidden level cannot be recovered as national minus the others)."""
+    f = common.resolve(scope, filters)
+    if f.wave is None:
+        return pd.DataFrame(
+            columns=["scope", "tier", "category", "competency_code", "n", "score", "rank", "suppressed"]
+        )
+    df = get_warehouse().query("report_tables_scores", wave=f.wave)
+    df["rank"] = competition_rank(df, ["scope", "tier", "category"])
+    df["is_total"] = df["scope"] == "national"
+    out = common.suppress(
+        df,
+        scope,
+        n_col="n",
+        value_cols=["score", "rank"],
+        group_cols=["scope", "tier"],
+        total_rows="is_total",
+    )
+    return out.drop(columns=["is_total"])
+
+
+@service_cache
+def report_table(scope: Scope, filters: Filters, table_scope: str = "national") -> pd.DataFrame:
+    """One of Tables 19-22 in long form: for every printed row and every tier, the live score,
+    rank and N next to the published score and rank (NaN published = the tier was not asked,
+    printed N/A). Columns: row_order, category, competency_zh, competency_en, tier,
+    competency_code, n, score, rank, suppressed, published_score, published_rank, tier_n_published,
+    asked, diff, rank_match."""
+    pub = published_scores()
+    pub = pub[pub["scope"] == table_scope]
+    live = live_scores(scope, filters)
+    live = live[live["scope"] == table_scope]
+    rows = pub.drop_duplicates(["row_order"])[["row_order", "category", "competency_zh", "competency_en"]]
+    grid = rows.merge(pd.DataFrame({"tier": list(TIERS)}), how="cross")
+    p = pub[["row_order", "tier", "competency_code", "score", "rank", "tier_n"]].rename(
+        columns={"score": "published_score", "rank": "published_rank", "tier_n": "tier_n_published"}
+    )
+    grid = grid.merge(p, on=["row_order", "tier"], how="left")
+    grid["asked"] = grid["published_score"].notna()
+    # A cell the report left N/A has no code from the printed table: take it from the row.
+    fill = pub.drop_duplicates("row_order").set_index("row_order")["competency_code"]
+    grid["competency_code"] = grid["competency_code"].fillna(grid["row_order"].map(fill))
+    grid = grid.merge(
+        live[["tier", "category", "competency_code", "n", "score", "rank", "suppressed"]],
+        on=["tier", "category", "competency_code"],
+        how="left",
+    )
+    grid.loc[~grid["asked"], ["score", "rank"]] = np.nan
+    grid["diff"] = grid["score"].round(2) - grid["published_score"]
+    grid["abs_diff_raw"] = (grid["score"] - grid["published_score"]).abs()
+    grid["rank_match"] = grid["rank"] == grid["published_rank"]
+    grid["suppressed"] = grid["suppressed"].astype("boolean").fillna(False).astype(bool)
+    grid["tier_order"] = grid["tier"].map({t: i for i, t in enumerate(TIERS)})
+    return grid.sort_values(["row_order", "tier_order"]).drop(columns=["tier_order"]).reset_index(drop=True)
+
+
+def _summary(df: pd.DataFrame) -> dict[str, object]:
+    compared = df[df["asked"] & df["score"].notna()]
+    max_raw = float(compared["abs_diff_raw"].max()) if not compared.empty else float("nan")
+    return {
+        "cells_compared": int(len(compared)),
+        "cells_hidden": int((df["asked"] & df["score"].isna()).sum()),
+        "max_abs_diff": max_raw,
+        "within_rounding": bool(not compared.empty and max_raw <= ROUNDING),
+        "rank_mismatches": int((~compared["rank_match"]).sum()) if not compared.empty else 0,
+    }
+
+
+@service_cache
+def report_tables_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Per table (19-25): cells compared, the largest |live − published| and rank mismatches."""
+    rows = []
+    for table_scope, number in SCOPE_TABLES.items():
+        rows.append(
+            {"table": number, "scope": table_scope, **_summary(report_table(scope, filters, table_scope))}
+        )
+    for category, number in WORKGROUP_TABLES.items():
+        wg = workgroup_table(scope, filters, category)
+        listed = wg[wg["published_mean"].notna() & wg["live_score"].notna()]
+        diffs = (listed["live_score"] - listed["published_mean"]).abs()
+        cells = wg.drop_duplicates(["workgroup", "tier"])
+        rows.append(
+            {
+                "table": number,
+                "scope": category,
+                "cells_compared": int(len(listed)),
+                "cells_hidden": int(wg["live_score"].isna().sum()),
+                "max_abs_diff": float(diffs.max()) if not diffs.empty else float("nan"),
+                "within_rounding": bool(not diffs.empty and diffs.max() <= ROUNDING),
+                "rank_mismatches": int((~cells["list_match"]).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@service_cache
+def workgroup_scores(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Live means per work group × tier × category × competency, ranked, suppressed per cell."""
+    f = common.resolve(scope, filters)
+    if f.wave is None:
+        return pd.DataFrame(
+            columns=["workgroup", "tier", "category", "competency_code", "n", "score", "rank", "suppressed"]
+        )
+    df = get_warehouse().query("report_tables_workgroup", wave=f.wave)
+    df["rank"] = competition_rank(df, ["workgroup", "tier", "category"])
+    return common.suppress(
+        df, scope, n_col="n", value_cols=["score", "rank"], group_cols=["workgroup", "tier"]
+    )
+
+
+@service_cache
+def workgroup_table(scope: Scope, filters: Filters, category: str = "common") -> pd.DataFrame:
+    """One of Tables 23-25: per work group × tier, the published top list next to the live top
+    list of the same length, with Table 26's mean of each listed competency and the live mean.
+
+    Columns: tier, workgroup, position, published_code, published_zh, live_code, live_score,
+    published_mean, n, list_match (the whole cell's list equals the published one, in order)."""
+    pub = published_workgroup_tops()
+    pub = pub[pub["category"] == category]
+    means = published_workgroup_means()
+    means = means[means["category"] == category][["workgroup", "tier", "competency_code", "mean_score"]]
+    live = workgroup_scores(scope, filters)
+    live = live[live["category"] == category]
+    cell_keys = ["tier", "workgroup"]
+    out = pub[[*cell_keys, "position", "competency_code", "competency_zh"]].rename(
+        columns={"competency_code": "published_code", "competency_zh": "published_zh"}
+    )
+    # The live list of each cell: visible competencies by score (ties by code), numbered 1, 2, ...
+    visible = live[live["score"].notna()].sort_values(
+        [*cell_keys, "score", "competency_code"], ascending=[True, True, False, True]
+    )
+    visible = visible.assign(position=visible.groupby(cell_keys).cumcount() + 1)
+    out = out.merge(
+        visible[[*cell_keys, "position", "competency_code"]].rename(columns={"competency_code": "live_code"}),
+        on=[*cell_keys, "position"],
+        how="left",
+    )
+    out = out.merge(
+        live[[*cell_keys, "competency_code", "score"]].rename(
+            columns={"competency_code": "published_code", "score": "live_score"}
+        ),
+        on=[*cell_keys, "published_code"],
+        how="left",
+    )
+    out = out.merge(
+        means.rename(columns={"competency_code": "published_code", "mean_score": "published_mean"}),
+        on=[*cell_keys, "published_code"],
+        how="left",
+    )
+    out = out.merge(live.groupby(cell_keys, as_index=False)["n"].max(), on=cell_keys, how="left")
+    same = (
+        (out["live_code"] == out["published_code"]).groupby([out["tier"], out["workgroup"]]).transform("all")
+    )
+    out["list_match"] = same.astype(bool)
+    if out.empty:
+        return out
+    out["tier_order"] = out["tier"].map({t: i for i, t in enumerate(TIERS)})
+    out["wg_order"] = out["workgroup"].map({w: i for i, w in enumerate(WORKGROUPS)})
+    return (
+        out.sort_values(["tier_order", "wg_order", "position"])
+        .drop(columns=["tier_order", "wg_order"])
+        .reset_index(drop=True)
+    )
