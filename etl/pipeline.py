@@ -458,6 +458,16 @@ class _Run:
         )
         self._log(rep, dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
+    def loaded_in_run(self, feed: str) -> bool:
+        return any(f.feed == feed and f.status == STATUS_LOADED for f in self.report.files)
+
+    def feed_has_data(self, feed: str) -> bool:
+        rows = self.con.execute(
+            "SELECT count(*) FROM etl_load_log WHERE feed = $f AND status = $s",
+            {"f": feed, "s": STATUS_LOADED},
+        ).fetchall()
+        return bool(rows[0][0])
+
     def refresh_from_log(self) -> None:
         """Re-read each file's counts after the derive steps, which may quarantine more rows
         (e.g. the badges derive quarantines awards already loaded from an earlier file)."""
@@ -666,15 +676,19 @@ def _execute(
                         run.record_unloaded(feed, path, STATUS_REJECTED, str(exc))
                     continue
                 run.load_files(feed, paths, progress)
-                if feed == "roster" and not run.failed:
+                if feed == "roster" and not run.failed and run.loaded_in_run("roster"):
                     run.derive("roster")
             if not run.failed:
-                loaded = {f.feed for f in report.files if f.status == STATUS_LOADED}
-                todo = list(derive_feeds) if derive_feeds is not None else [f for f in FEEDS if f in loaded]
+                todo = list(derive_feeds) if derive_feeds is not None else list(FEEDS)
                 for feed in FEEDS:
                     if feed == "roster" or feed not in todo:
                         continue
-                    run.derive(feed)
+                    # A feed's derive runs when this run loaded its files, or when it depends on
+                    # a feed this run loaded and the warehouse holds its data (survey raking
+                    # after a roster load). Nothing new, nothing to derive.
+                    dependent = any(feed in DERIVE_AFTER.get(f, ()) and run.loaded_in_run(f) for f in FEEDS)
+                    if run.loaded_in_run(feed) or (dependent and run.feed_has_data(feed)):
+                        run.derive(feed)
                 run.step("refresh_counts", run.refresh_from_log)
                 if run.failed:
                     raise PipelineError("a derive step pushed a file's quarantine share over the threshold")

@@ -349,3 +349,33 @@ def test_report_counts_follow_derive_quarantine(raw: Path, tmp_path: Path) -> No
     assert failed.exit_code == EXIT_FILE_FAILED and not db.exists()
     ok = pipeline.build(raw, db, secret=SECRET, feeds=feeds, max_quarantine=1.0)
     assert ok.ok and "badges: 1 duplicate award" in ok.warnings
+
+
+def test_derive_steps_run_only_when_there_is_something_new(raw: Path, tmp_path: Path) -> None:
+    calls: list[str] = []
+    feeds = fake_feeds()
+    roster_derive = feeds["roster"].derive
+
+    def counting_roster(con: duckdb.DuckDBPyConnection, ctx: object) -> list[str]:
+        calls.append("roster")
+        return roster_derive(con, ctx)
+
+    feeds["roster"].derive = counting_roster
+    feeds["survey"].derive = lambda con, ctx: calls.append("survey") or []
+    feeds["badges"].derive = lambda con, ctx: calls.append("badges") or []
+    db = tmp_path / "s.duckdb"
+    assert pipeline.build(raw, db, secret=SECRET, feeds=feeds).ok
+    assert calls == ["roster", "survey", "badges"]
+    calls.clear()
+    # A new roster month: its derive, then the survey's (raking depends on the roster).
+    new = write(tmp_path / "in" / "r_202505.json", roster_doc(range(100, 110), month="2025-05-01"))
+    assert pipeline.load("roster", [new], db, secret=SECRET, feeds=feeds).ok
+    assert calls == ["roster", "survey"]
+    calls.clear()
+    # The same file again: nothing loaded, so no derive step runs.
+    again = pipeline.load("roster", [new], db, secret=SECRET, feeds=feeds)
+    assert again.ok and calls == []
+    # A badge load derives badges only.
+    awards = write(tmp_path / "in" / "assertions_202509.jsonl", award_doc([("z1", 3, "badge_m1_intro")]))
+    assert pipeline.load("badges", [awards], db, secret=SECRET, feeds=feeds).ok
+    assert calls == ["badges"]
