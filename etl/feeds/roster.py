@@ -394,10 +394,10 @@ def derive(con: duckdb.DuckDBPyConnection, ctx: LoadContext) -> list[str]:
     staff_restricted and roster_month, then drop the staging tables. Returns warnings."""
     con.execute(_STAGING_DDL).fetchall()
     warnings: list[str] = []
-    (backfill,) = con.execute(
+    ((backfill,),) = con.execute(
         "SELECT count(*) FROM (SELECT DISTINCT CAST(month AS DATE) AS m FROM roster_load_months WHERE kind = 'snapshot') s "
         "WHERE s.m <= (SELECT max(month) FROM roster_month)"
-    ).fetchone() or (0,)
+    ).fetchall()
     if backfill:
         warnings.append(
             f"{backfill} snapshot month(s) at or before the latest month already loaded: spells that continue past "
@@ -407,14 +407,14 @@ def derive(con: duckdb.DuckDBPyConnection, ctx: LoadContext) -> list[str]:
     for name in ("roster_derive_history.sql", "roster_derive_restricted.sql", "roster_derive_finish.sql"):
         con.execute((SQL_DIR / name).read_text(encoding="utf-8")).fetchall()
     after = _count(con, "staff_history")
-    (months,) = con.execute("SELECT count(*) FROM roster_month").fetchone() or (0,)
+    ((months,),) = con.execute("SELECT count(*) FROM roster_month").fetchall()
     warnings.append(f"staff_history: {before} -> {after} spells over {months} roster month(s)")
     return warnings
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # noqa: S608 - fixed table names only
-    return int(row[0]) if row else 0
+    ((n,),) = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()  # noqa: S608 - fixed table names only
+    return int(n)
 
 
 def describe(result: FeedResult) -> str:
