@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 
 FONT = "Noto Sans CJK TC, Noto Sans TC, Microsoft JhengHei, sans-serif"
@@ -43,3 +44,26 @@ def empty_figure(message: str) -> go.Figure:
 def ai_label(name: str, ai_related: bool) -> str:
     """A competency's axis label, marked when AI-related (shape, not only colour)."""
     return f"{AI_MARK} {name}" if ai_related else name
+
+
+def stacked_bars(df: pd.DataFrame, y: str, x: str, color: str, x_title: str, empty_message: str) -> go.Figure:
+    """Horizontal stacked bars of `x` per `y`, one trace per `color` value (labels already
+    translated by the caller); used for counts such as quarantined rows per feed and reason."""
+    if df.empty:
+        return empty_figure(empty_message)
+    fig = go.Figure()
+    palette = ["#1f5fa8", "#c1121f", "#e09f3e", "#2a9d8f", "#6d597a", "#555555", "#8ab17d", "#b56576"]
+    for i, (name, part) in enumerate(df.groupby(color, sort=False)):
+        fig.add_trace(
+            go.Bar(
+                y=part[y],
+                x=part[x],
+                name=str(name),
+                orientation="h",
+                marker={"color": palette[i % len(palette)]},
+                hovertemplate="%{y}<br>" + str(name) + ": %{x:,}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.2})
+    fig.update_xaxes(title={"text": x_title}, rangemode="tozero")
+    return base_layout(fig, height=max(240, 60 * df[y].nunique() + 120))

@@ -123,7 +123,8 @@ def format_date(
     value: dt.date | dt.datetime | str | None, cal: str | None = None, lang: str | None = None
 ) -> str:
     """A date (or timestamp) in Gregorian or ROC (民國) years; ROC year = Gregorian - 1911."""
-    if value is None or value == "" or (isinstance(value, float) and value != value):
+    # NaN and NaT are the only values unequal to themselves.
+    if value is None or value == "" or value != value:
         return "—"
     if isinstance(value, str):
         try:
@@ -165,3 +166,12 @@ def current_cal() -> str:
     if not has_request_context():
         return "gregorian"
     return norm_cal(request.cookies.get(CAL_COOKIE))
+
+
+def has_key(key: str, lang: str | None = None) -> bool:
+    """True when 'namespace.key' exists in the language's catalog."""
+    namespace, _, sub = key.partition(".")
+    try:
+        return sub in catalog(namespace)[norm_lang(lang)]
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,218 @@
+"""/data-status: loads per feed and file (read, loaded, quarantined), quarantine reasons, freshness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import components as comp
+from dashboard.figures.common import stacked_bars
+from dashboard.filters import Filters
+from dashboard.i18n import current_cal, current_lang, format_date, has_key, t
+from dashboard.scope import Scope
+from dashboard.services import common as common_svc
+from dashboard.services import data_status as svc
+
+dash.register_page(__name__, path="/data-status", title="資料狀態 · Data status", order=9)
+
+ID = comp.ids("data-status")
+SERVICES = {
+    "load_log": svc.load_log,
+    "quarantine_reasons": svc.quarantine_reasons,
+    "freshness": svc.freshness,
+    "feed_totals": svc.feed_totals,
+}
+
+
+def feed_label(feed: str, lang: str) -> str:
+    key = f"data_status.feed_{feed}"
+    return t(key, lang) if has_key(key, lang) else feed
+
+
+def reason_label(code: str, lang: str) -> str:
+    """Catalog text of a quarantine reason; unknown codes are shown readable, never bare."""
+    key = f"data_status.reason_{code}"
+    if has_key(key, lang):
+        return t(key, lang)
+    return t("data_status.reason_other", lang, code=str(code).replace("_", " "))
+
+
+def status_label(status: str, lang: str) -> str:
+    key = f"data_status.status_{status}"
+    return t(key, lang) if has_key(key, lang) else status
+
+
+def loads_display(df: pd.DataFrame, lang: str, cal: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("data_status.col_feed", lang): [feed_label(f, lang) for f in df["feed"]],
+            t("data_status.col_file", lang): df["file_name"],
+            t("data_status.col_encoding", lang): df["encoding"].fillna("—"),
+            t("data_status.col_read", lang): df["rows_read"].astype(int),
+            t("data_status.col_loaded", lang): df["rows_loaded"].astype(int),
+            t("data_status.col_quarantined", lang): df["rows_quarantined"].astype(int),
+            t("data_status.col_status", lang): [status_label(s, lang) for s in df["status"]],
+            t("data_status.col_warnings", lang): df["warning_count"].astype(int),
+            t("data_status.col_message", lang): df["message"].fillna(""),
+            t("data_status.col_finished", lang): [format_date(v, cal, lang) for v in df["finished_at"]],
+        }
+    )
+
+
+def freshness_display(df: pd.DataFrame, lang: str, cal: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("data_status.col_feed", lang): [feed_label(f, lang) for f in df["feed"]],
+            t("data_status.col_last_loaded", lang): [format_date(v, cal, lang) for v in df["last_loaded"]],
+            t("data_status.col_newest", lang): [format_date(v, cal, lang) for v in df["newest_record"]],
+            t("data_status.col_records", lang): df["records"].astype(int),
+            t("data_status.col_files", lang): df["files"].astype(int),
+            t("data_status.col_rejected", lang): df["files_rejected"].astype(int),
+        }
+    )
+
+
+def reasons_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("data_status.col_feed", lang): [feed_label(f, lang) for f in df["feed"]],
+            t("data_status.col_file", lang): df["file_name"],
+            t("data_status.col_reason", lang): [reason_label(r, lang) for r in df["reason_code"]],
+            t("data_status.col_rows", lang): df["rows"].astype(int),
+            t("data_status.col_example", lang): df["example_message"],
+        }
+    )
+
+
+def _table(df: pd.DataFrame, caption: str, table_id: str) -> dbc.Table:
+    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
+    body = html.Tbody([html.Tr([html.Td(str(v)) for v in row]) for row in df.itertuples(index=False)])
+    return dbc.Table(
+        [html.Caption(caption), head, body],
+        bordered=True,
+        size="sm",
+        striped=True,
+        responsive=True,
+        className="report-table",
+        id=table_id,
+    )
+
+
+def render(scope: Scope, filters: Filters, lang: str, cal: str) -> list[Any]:
+    loads = svc.load_log(scope, filters)
+    totals = svc.feed_totals(scope, filters)
+    reasons = svc.quarantine_reasons(scope, filters)
+    fresh = svc.freshness(scope, filters)
+
+    def total(col: str) -> str:
+        return f"{int(totals[col].sum()):,}" if not totals.empty else "0"
+
+    kpis = dbc.Row(
+        [
+            dbc.Col(
+                comp.kpi_card(t("data_status.kpi_files", lang), total("files"), card_id=ID("kpi-files")), md=2
+            ),
+            dbc.Col(
+                comp.kpi_card(
+                    t("data_status.kpi_rejected", lang), total("files_rejected"), card_id=ID("kpi-rejected")
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                comp.kpi_card(t("data_status.kpi_read", lang), total("rows_read"), card_id=ID("kpi-read")),
+                md=3,
+            ),
+            dbc.Col(
+                comp.kpi_card(
+                    t("data_status.kpi_loaded", lang), total("rows_loaded"), card_id=ID("kpi-loaded")
+                ),
+                md=3,
+            ),
+            dbc.Col(
+                comp.kpi_card(
+                    t("data_status.kpi_quarantined", lang),
+                    total("rows_quarantined"),
+                    card_id=ID("kpi-quarantined"),
+                ),
+                md=2,
+            ),
+        ],
+        className="g-2 mb-3",
+    )
+    chart_df = (
+        reasons.groupby(["feed", "reason_code"], as_index=False)["rows"]
+        .sum()
+        .assign(
+            feed_label=lambda d: [feed_label(f, lang) for f in d["feed"]],
+            reason_label=lambda d: [reason_label(r, lang) for r in d["reason_code"]],
+        )
+    )
+    fig = stacked_bars(
+        chart_df,
+        "feed_label",
+        "rows",
+        "reason_label",
+        t("data_status.col_rows", lang),
+        t("data_status.no_quarantine", lang),
+    )
+    reason_table = reasons_display(reasons, lang)
+    return [
+        kpis,
+        dbc.Card(
+            [
+                dbc.CardHeader(html.H2(t("data_status.freshness_title", lang), className="h6 m-0")),
+                dbc.CardBody(
+                    _table(
+                        freshness_display(fresh, lang, cal),
+                        t("data_status.freshness_title", lang),
+                        ID("freshness"),
+                    )
+                ),
+            ],
+            className="figure-card",
+        ),
+        dbc.Card(
+            [
+                dbc.CardHeader(html.H2(t("data_status.loads_title", lang), className="h6 m-0")),
+                dbc.CardBody(
+                    _table(loads_display(loads, lang, cal), t("data_status.loads_title", lang), ID("loads"))
+                ),
+            ],
+            className="figure-card",
+        ),
+        dbc.Card(
+            [
+                dbc.CardHeader(html.H2(t("data_status.reasons_title", lang), className="h6 m-0")),
+                dbc.CardBody(
+                    [
+                        dcc.Graph(id=ID("reasons-chart"), figure=fig, config={"displaylogo": False}),
+                        comp.accessible_table(
+                            reason_table,
+                            {c: c for c in reason_table.columns},
+                            t("data_status.reasons_chart", lang),
+                            lang,
+                            table_id=ID("reasons-table"),
+                        ),
+                    ]
+                ),
+            ],
+            className="figure-card",
+        ),
+    ]
+
+
+def layout(**query: str) -> html.Div:
+    lang, cal = current_lang(), current_cal()
+    scope = common_svc.current_scope()
+    filters = Filters.from_query(query)
+    return html.Div(
+        [
+            html.H1(t("data_status.title", lang), className="h3"),
+            html.P(t("data_status.intro", lang), className="small"),
+            html.Div(render(scope, filters, lang, cal), id=ID("content")),
+        ]
+    )

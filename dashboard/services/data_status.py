@@ -1,0 +1,66 @@
+"""Data-status services: what the ETL read, loaded and quarantined per feed and file, freshness."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from dashboard.cache import service_cache
+from dashboard.db import get_warehouse
+from dashboard.filters import Filters
+from dashboard.scope import Scope
+
+FEEDS = ("survey", "selfassessment", "roster", "badges")
+
+
+def _warnings_count(text: object) -> int:
+    if not isinstance(text, str) or not text.strip():
+        return 0
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return 1
+    return len(value) if isinstance(value, list) else 1
+
+
+@service_cache
+def load_log(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Every file the ETL saw: rows read / loaded / quarantined, status, encoding, warnings.
+
+    File-level operational counts, not figures about people, so no suppression applies (the
+    page is open to planners and analysts only)."""
+    df = get_warehouse().query("data_status_loads", feed=None)
+    df["warning_count"] = [_warnings_count(w) for w in df["warnings"]]
+    return df
+
+
+@service_cache
+def quarantine_reasons(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Quarantined rows per feed, file and reason, with one example message."""
+    return get_warehouse().query("data_status_quarantine", feed=None)
+
+
+@service_cache
+def freshness(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Per feed: last successful load, newest record date, record and file counts."""
+    return get_warehouse().query("data_status_freshness")
+
+
+@service_cache
+def feed_totals(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Per feed totals of the load log (files, rejected files, rows read/loaded/quarantined)."""
+    df = load_log(scope, filters)
+    if df.empty:
+        return pd.DataFrame(
+            columns=["feed", "files", "files_rejected", "rows_read", "rows_loaded", "rows_quarantined"]
+        )
+    out = df.groupby("feed", as_index=False).agg(
+        files=("file_name", "count"),
+        files_rejected=("status", lambda s: int((s == "rejected").sum())),
+        rows_read=("rows_read", "sum"),
+        rows_loaded=("rows_loaded", "sum"),
+        rows_quarantined=("rows_quarantined", "sum"),
+    )
+    order = {f: i for i, f in enumerate(FEEDS)}
+    return out.sort_values("feed", key=lambda s: s.map(order).fillna(99)).reset_index(drop=True)
