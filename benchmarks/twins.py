@@ -262,6 +262,210 @@ def _ai_gap_waves(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     return out.sort_values(["source", "wave"]).reset_index(drop=True)
 
 
+# ---------------------------------------------------------------- priority and report-table twins
+_PRIORITY_GROUPS = {
+    "tier": "tier",
+    "gov_level": "gov_level",
+    "workgroup": "workgroup",
+    "personnel_type": "personnel_type",
+    "agency": "agency_code",
+}
+
+
+def _priority_resp(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    r = t["survey_respondent"]
+    r = _filter(
+        r[r["wave"] == p["wave"]], p, ("gov_level", "agencies", "tier", "workgroup", "personnel_type")
+    )
+    col = _PRIORITY_GROUPS.get(p.get("group_by", ""))
+    return r.assign(grp=r[col] if col else "all")
+
+
+@twin("priority_scores")
+def _priority_scores(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    r = _priority_resp(t, p)[["respondent_id", "tier", "weight", "grp"]]
+    pts = t["survey_competency_points"]
+    pts = pts[pts["wave"] == p["wave"]]
+    j = r.merge(pts, left_on=["respondent_id", "tier"], right_on=["respondent_id", "part_tier"])
+    w, x = j["weight"], j["points"].astype("float64")
+    j = j.assign(w2=w * w, wx=w * x, wx2=w * x * x, x=x, x2=x * x)
+    out = j.groupby(["grp", "category", "competency_code"], as_index=False, dropna=False).agg(
+        n=("weight", "size"),
+        sum_w=("weight", "sum"),
+        sum_w2=("w2", "sum"),
+        sum_wx=("wx", "sum"),
+        sum_wx2=("wx2", "sum"),
+        sum_x=("x", "sum"),
+        sum_x2=("x2", "sum"),
+        k_min=("k", "min"),
+        k_max=("k", "max"),
+    )
+    return out.sort_values(["grp", "category", "competency_code"]).reset_index(drop=True)
+
+
+@twin("priority_group_n")
+def _priority_group_n(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    r = _priority_resp(t, p)
+    r = r.assign(w2=r["weight"] * r["weight"])
+    out = r.groupby("grp", as_index=False, dropna=False).agg(
+        n=("weight", "size"), sum_w=("weight", "sum"), w2=("w2", "sum")
+    )
+    out["n_eff"] = out["sum_w"] * out["sum_w"] / out["w2"]
+    return out[["grp", "n", "sum_w", "n_eff"]].sort_values("n", ascending=False).reset_index(drop=True)
+
+
+def _own_tier_points(t: Tables, wave: str) -> pd.DataFrame:
+    r = t["survey_respondent"]
+    r = r[r["wave"] == wave]
+    pts = t["survey_competency_points"]
+    return r.merge(
+        pts, left_on=["wave", "respondent_id", "tier"], right_on=["wave", "respondent_id", "part_tier"]
+    )
+
+
+@twin("report_tables_scores")
+def _report_tables_scores(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    j = _own_tier_points(t, p["wave"])
+    keys = ["tier", "category", "competency_code"]
+    by_level = j.groupby(["gov_level", *keys], as_index=False).agg(
+        n=("points", "size"), score=("points", "mean")
+    )
+    national = j.groupby(keys, as_index=False).agg(n=("points", "size"), score=("points", "mean"))
+    out = pd.concat([by_level.rename(columns={"gov_level": "scope"}), national.assign(scope="national")])
+    return out[["scope", *keys, "n", "score"]].sort_values(["scope", *keys]).reset_index(drop=True)
+
+
+@twin("report_tables_workgroup")
+def _report_tables_workgroup(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    j = _own_tier_points(t, p["wave"])
+    j = j[j["workgroup"].notna()]
+    keys = ["workgroup", "tier", "category", "competency_code"]
+    out = j.groupby(keys, as_index=False).agg(n=("points", "size"), score=("points", "mean"))
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- more badge twins
+def _staff_at(t: Tables, p: dict[str, Any]) -> tuple[pd.DataFrame, pd.Timestamp]:
+    month = pd.Timestamp(p["month"]) if p.get("month") else t["roster_month"]["month"].max()
+    sm = _staff_month(t)
+    sm = _filter(sm[sm["month"] == month], p, ("gov_level", "agencies", "tier", "personnel_type"))
+    return sm, pd.Timestamp(month)
+
+
+def _awards(t: Tables) -> pd.DataFrame:
+    aw = t["badge_award"].copy()
+    for col in ("awarded_on", "revoked_on", "valid_until"):
+        aw[col] = pd.to_datetime(aw[col])
+    return aw
+
+
+@twin("badges_funnel")
+def _badges_funnel(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    staff, month = _staff_at(t, p)
+    end = month + pd.offsets.MonthEnd(0)
+    bc = t["badge_class"]
+    bc = bc[
+        (bc["kind"] == "badge") & bc["level"].isin(["intro", "advanced", "practice"]) & bc["route"].notna()
+    ]
+    bc = bc.assign(route_code=bc["route"].str.split("|")).explode("route_code")
+    aw = _awards(t)
+    aw = aw[(aw["awarded_on"] <= end) & (aw["revoked_on"].isna() | (aw["revoked_on"] > end))]
+    j = (
+        aw[["badge_code", "staff_key"]]
+        .merge(bc[["badge_code", "route_code", "level"]], on="badge_code")
+        .merge(staff[["staff_key"]], on="staff_key")
+    )
+    out = j.groupby(["route_code", "level"], as_index=False).agg(n=("staff_key", "nunique"))
+    out["headcount"] = len(staff)
+    order = out["level"].map({"intro": 1, "advanced": 2}).fillna(3)
+    return out.assign(_o=order).sort_values(["route_code", "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+@twin("badges_supply_demand")
+def _badges_supply_demand(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    wave = p.get("wave") or t["survey_respondent"]["wave"].max()
+    r = t["survey_respondent"]
+    r = _filter(r[r["wave"] == wave], p, ("gov_level", "agencies", "tier", "workgroup", "personnel_type"))
+    r = r.assign(wt=r["weight"] if p.get("weighted", True) else 1.0)
+    pts = t["survey_competency_points"]
+    j = r[["wave", "respondent_id", "tier", "wt"]].merge(
+        pts, left_on=["wave", "respondent_id", "tier"], right_on=["wave", "respondent_id", "part_tier"]
+    )
+    j = j.assign(wp=j["wt"] * j["points"])
+    d = j.groupby(["tier", "category", "competency_code"], as_index=False).agg(
+        n=("wt", "size"), wp=("wp", "sum"), sw=("wt", "sum")
+    )
+    d["score"] = d["wp"] / d["sw"]
+    d["category_mean"] = d.groupby(["tier", "category"])["score"].transform("mean")
+    staff, month = _staff_at(t, p)
+    end = month + pd.offsets.MonthEnd(0)
+    heads = staff.groupby("tier", as_index=False).size().rename(columns={"size": "headcount"})
+    aw = _awards(t)
+    aw = aw[_valid_at(aw, pd.Series(end, index=aw.index))]
+    sup = (
+        staff[["staff_key", "tier"]]
+        .merge(aw[["staff_key", "badge_code"]], on="staff_key")
+        .merge(t["badge_alignment"][["badge_code", "competency_code"]], on="badge_code")
+        .groupby(["tier", "competency_code"], as_index=False)
+        .agg(holders=("staff_key", "nunique"))
+    )
+    out = d.merge(t["competency"][["competency_code", "ai_related"]], on="competency_code")
+    out = out.merge(heads, on="tier", how="left").merge(sup, on=["tier", "competency_code"], how="left")
+    out["headcount"] = out["headcount"].fillna(0).astype("int64")
+    out["holders"] = out["holders"].fillna(0).astype("int64")
+    out["demand_index"] = out["score"] / out["category_mean"].replace(0, np.nan)
+    out["per100"] = 100.0 * out["holders"] / out["headcount"].replace(0, np.nan)
+    out["wave"], out["month"] = wave, month
+    cols = [
+        "wave",
+        "month",
+        "tier",
+        "category",
+        "competency_code",
+        "ai_related",
+        "n",
+        "score",
+        "category_mean",
+        "demand_index",
+        "headcount",
+        "holders",
+        "per100",
+    ]
+    return out[cols].sort_values(["tier", "category", "competency_code"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- lookups
+@twin("common_agencies")
+def _common_agencies(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    a = t["agency"]
+    if p.get("agencies") is not None:
+        a = a[a["agency_code"].isin(p["agencies"])]
+    cols = ["agency_code", "name_zh", "name_en", "gov_level", "agency_type"]
+    return a[cols].sort_values(["gov_level", "agency_code"]).reset_index(drop=True)
+
+
+@twin("common_data_version")
+def _common_data_version(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    d = t["data_version"]
+    return (
+        d.sort_values("built_at", ascending=False)
+        .head(1)[["version_id", "built_at", "etl_version"]]
+        .reset_index(drop=True)
+    )
+
+
+@twin("common_waves")
+def _common_waves(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    cols = ["wave", "instrument", "opened_on", "closed_at", "n_responses", "kish_n_eff"]
+    return t["survey_wave"].sort_values("wave", ascending=False)[cols].reset_index(drop=True)
+
+
+@twin("priority_competencies")
+def _priority_competencies(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    cols = ["competency_code", "framework", "category", "name_zh", "name_en", "ai_related"]
+    return t["competency"].sort_values(["framework", "competency_code"])[cols].reset_index(drop=True)
+
+
 # ---------------------------------------------------------------- comparison and timing
 def frames_equal(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6) -> tuple[bool, str]:
     """Same columns, same rows (order-insensitive), numbers equal within rtol."""
@@ -279,7 +483,8 @@ def frames_equal(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6) -> tuple[
     def norm(df: pd.DataFrame) -> pd.DataFrame:
         out = df.copy()
         for c in keys:
-            out[c] = out[c].astype(str)
+            # NULL arrives as None, NaN or NaT depending on the path: one spelling for all.
+            out[c] = out[c].astype(object).where(out[c].notna(), "<NULL>").astype(str)
         return (
             out.sort_values(keys + num).reset_index(drop=True)
             if keys

@@ -109,8 +109,19 @@ def _warehouse(path: Path, seed: int = 3) -> None:
         "rank_class='junior';is_supervisor=false;personnel_type='it_series';is_direct_it=true;load_id='l'",
     )
     con.execute(
-        "INSERT INTO badge_class (badge_code, kind, name_zh) VALUES ('b1','badge','x'), ('c1','certification','x')"
+        "INSERT INTO badge_class (badge_code, kind, name_zh, level, route) VALUES "
+        "('b1','badge','x','intro','role_app|core_all'), ('b2','badge','x','advanced','role_dev'), "
+        "('c1','certification','x',NULL,NULL)"
     )
+    con.execute(
+        "INSERT INTO badge_alignment (badge_code, framework, competency_code, known_code) VALUES "
+        "('b1','ai_framework','ai_x',true), ('b2','it_position','it_b',true), ('c1','it_position','it_d',true), "
+        "('b1','it_position','it_b',true)"
+    )
+    con.execute(
+        "INSERT INTO survey_wave (wave, instrument, n_responses) VALUES ('2025','moda_2025',60), ('2026','moda_2026',60)"
+    )
+    con.execute("INSERT INTO data_version VALUES ('v-test', TIMESTAMP '2026-11-21 00:00:00', '{}', 'x')")
     awards = []
     for i in range(30):
         on = pd.Timestamp("2025-08-01") + pd.Timedelta(days=int(rng.integers(0, 100)))
@@ -119,7 +130,7 @@ def _warehouse(path: Path, seed: int = 3) -> None:
         awards.append(
             (
                 f"a{i}",
-                ["b1", "c1"][i % 2],
+                ["b1", "c1", "b2"][i % 3],
                 f"s{int(rng.integers(40))}",
                 on.date(),
                 until and until.date(),
@@ -190,6 +201,20 @@ VARIANTS = {
         {"group_by": "agency", "gov_level": "central"},
     ],
     "ai_gap_waves": [{}],
+    "priority_scores": [
+        {},
+        {"group_by": "workgroup"},
+        {"group_by": "agency", "agencies": ["A1", "A2"], "tier": "basic"},
+    ],
+    "priority_group_n": [{}, {"group_by": "tier", "personnel_type": "contract"}],
+    "report_tables_scores": [{}, {"wave": "2026"}],
+    "report_tables_workgroup": [{}],
+    "badges_funnel": [{}, {"month": "2025-10-01", "gov_level": "central"}],
+    "badges_supply_demand": [{}, {"wave": "2025", "tier": "basic", "weighted": False}],
+    "common_agencies": [{}, {"agencies": ["A2"]}],
+    "common_data_version": [{}],
+    "common_waves": [{}],
+    "priority_competencies": [{}],
 }
 
 
