@@ -65,7 +65,8 @@ class Warehouse:
         self.path = Path(path)
         self.threads = threads
         self.memory_limit = memory_limit
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._busy = 0  # queries running on the current connection
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._version: str | None = None
@@ -91,21 +92,31 @@ class Warehouse:
         return con
 
     def connection(self) -> duckdb.DuckDBPyConnection:
-        """The current connection, reopened when the file was replaced since it was opened."""
+        """The current connection, reopened when the file was replaced since it was opened.
+
+        DuckDB hands a new connect() the *old* database while any connection to the same path is
+        still open in the process, so the old connection is closed first; the swap waits until
+        no query is running on it (queries hold `_busy` while they run)."""
         stamp = self._file_stamp()
-        with self._lock:
+        with self._cond:
+            if self._con is not None and stamp == self._stamp:
+                return self._con
+            while self._busy:
+                self._cond.wait()
             if self._con is None or stamp != self._stamp:
-                old = self._con
+                if self._con is not None:
+                    self._con.close()
+                    self._con = None
                 self._con = self._open()
                 self._stamp = stamp
                 self._version = None
                 self._loaded_at = None
-                if old is not None:
-                    old.close()
             return self._con
 
     def close(self) -> None:
-        with self._lock:
+        with self._cond:
+            while self._busy:
+                self._cond.wait()
             if self._con is not None:
                 self._con.close()
             self._con = None
@@ -114,13 +125,24 @@ class Warehouse:
     # -- queries ---------------------------------------------------------------------------
     def execute(self, sql: str, params: dict[str, Any] | None = None, what: str = "query") -> pd.DataFrame:
         """Run one read statement on a fresh cursor (connections are not thread-safe)."""
-        cur = self.connection().cursor()
+        while True:
+            con = self.connection()
+            with self._cond:
+                if con is self._con:  # not swapped in between: pin it for this query
+                    self._busy += 1
+                    break
         try:
-            return cur.execute(sql, params or {}).df()
+            cur = con.cursor()
+            try:
+                return cur.execute(sql, params or {}).df()
+            finally:
+                cur.close()
         except duckdb.Error as exc:
             raise _translate(exc, what) from exc
         finally:
-            cur.close()
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify_all()
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run dashboard/queries/<name>.sql with its $named parameters.
