@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
@@ -191,6 +192,20 @@ def _matches(pattern: dict[str, Any], cid: Any) -> bool:
     return all(isinstance(v, list) or cid[k] == v for k, v in pattern.items())
 
 
+@functools.lru_cache(maxsize=4096)
+def _loads(text: str) -> Any:
+    return json.loads(text)
+
+
+def dep_matches(dep_id: str, cid: str) -> bool:
+    """Whether a callback dependency id (plain or an ALL/MATCH pattern) covers component `cid`."""
+    if dep_id == cid:
+        return True
+    if not (_is_wildcard(dep_id) and cid.startswith("{")):
+        return False
+    return _matches(_loads(dep_id), _loads(cid))
+
+
 @dataclass
 class CallbackRecord:
     """One callback request as the browser would have sent it, and what came back."""
@@ -246,11 +261,11 @@ class DashSession:
 
     def filter_controls(self) -> list[tuple[str, str, list[Any]]]:
         """(id, prop, choices) for every input with options that some callback listens to."""
-        listened = {(d["id"], d["property"]) for cb in self.callbacks for d in cb.get("inputs", [])}
+        deps = [d["id"] for cb in self.callbacks for d in cb.get("inputs", []) if d["property"] == "value"]
         out = []
         for key, props in self.index.items():
             options = props.get("options")
-            if not isinstance(options, list) or (key, "value") not in listened:
+            if not isinstance(options, list) or not any(dep_matches(d, key) for d in deps):
                 continue
             values = [o.get("value") if isinstance(o, dict) else o for o in options]
             values = [v for v in values if v is not None and not (isinstance(v, dict))]
@@ -281,7 +296,7 @@ class DashSession:
 
     @staticmethod
     def _listens(cb: dict[str, Any], cid: str, prop: str) -> bool:
-        return any(d["id"] == cid and d["property"] == prop for d in cb.get("inputs", []))
+        return any(d["property"] == prop and dep_matches(d["id"], cid) for d in cb.get("inputs", []))
 
     def _runnable(self, cb: dict[str, Any]) -> bool:
         if cb.get("clientside_function") is not None:
@@ -300,8 +315,8 @@ class DashSession:
         for i, cb in enumerate(self.callbacks):
             if cb.get("prevent_initial_call"):
                 continue
-            ids = {d["id"] for d in cb.get("inputs", [])}
-            if ids & new_ids or not ids:
+            deps = [d["id"] for d in cb.get("inputs", [])]
+            if not deps or any(dep_matches(d, n) for d in deps for n in new_ids):
                 queue.append((i, set()))
         return queue
 
@@ -361,11 +376,7 @@ class DashSession:
             }
             queued = {j for j, _ in queue}
             for j, other in enumerate(self.callbacks):
-                hits = {
-                    f"{c}.{p}"
-                    for c, p, _ in updates
-                    if any(d["id"] == c and d["property"] == p for d in other.get("inputs", []))
-                }
+                hits = {f"{c}.{p}" for c, p, _ in updates if self._listens(other, c, p)}
                 if hits and j not in queued:
                     queue.append((j, hits))
                     queued.add(j)

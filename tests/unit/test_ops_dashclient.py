@@ -93,3 +93,32 @@ def test_initial_load_then_filter_change() -> None:
     assert [r.output for r in radio] == ["..out2.children...count.children.."]
     assert sess.index["count"]["children"] == "30"
     assert radio[0].body_bytes > 0 and radio[0].elapsed_ms > 0
+
+
+def test_pattern_matching_all_inputs() -> None:
+    from dash import ALL
+
+    app = dash.Dash(__name__)
+    app.layout = html.Div(
+        [
+            dcc.Dropdown(id={"type": "gf", "field": "tier"}, options=["basic", "middle"], value="basic"),
+            dcc.Dropdown(id={"type": "gf", "field": "wave"}, options=["2025", "2026"], value="2025"),
+            html.Div(id="summary"),
+        ]
+    )
+
+    @app.callback(Output("summary", "children"), Input({"type": "gf", "field": ALL}, "value"))
+    def summarise(values: list[str]) -> str:
+        return "|".join(values)
+
+    sess = DashSession(FlaskTransport(app.server))
+    initial = sess.load("/")
+    assert [r.output for r in initial] == ["summary.children"]
+    assert sess.index["summary"]["children"] == "basic|2025"
+    controls = [c for c, _, _ in sess.filter_controls()]
+    assert controls == ['{"field":"tier","type":"gf"}', '{"field":"wave","type":"gf"}']
+    changed = sess.set_value('{"field":"wave","type":"gf"}', "value", "2026")
+    assert len(changed) == 1
+    assert changed[0].body["changedPropIds"] == ['{"field":"wave","type":"gf"}.value']
+    assert [i["value"] for i in changed[0].body["inputs"][0]] == ["basic", "2026"]
+    assert sess.index["summary"]["children"] == "basic|2026"
