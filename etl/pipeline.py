@@ -627,6 +627,12 @@ def _execute(
         threshold = settings.max_quarantine_share if max_quarantine is None else max_quarantine
         settings = dataclasses.replace(settings, max_quarantine_share=threshold)
         incremental = mode == "load" and db.exists()
+        # Candidates left by a killed run (we hold the lock, so no other run owns them).
+        for stale in [
+            *db.parent.glob(f".{db.name}.*.tmp*"),
+            *vault_final.parent.glob(f".{vault_final.name}.*.tmp"),
+        ]:
+            stale.unlink(missing_ok=True)
         con: duckdb.DuckDBPyConnection | None = None
         try:
             if secret is None:

@@ -379,3 +379,13 @@ def test_derive_steps_run_only_when_there_is_something_new(raw: Path, tmp_path: 
     awards = write(tmp_path / "in" / "assertions_202509.jsonl", award_doc([("z1", 3, "badge_m1_intro")]))
     assert pipeline.load("badges", [awards], db, secret=SECRET, feeds=feeds).ok
     assert calls == ["badges"]
+
+
+def test_stale_candidates_of_a_killed_run_are_removed(raw: Path, tmp_path: Path) -> None:
+    db = tmp_path / "k.duckdb"
+    stale = tmp_path / ".k.duckdb.20260101T000000Z-abcdef.tmp"
+    stale.write_bytes(b"half-written candidate")
+    stale_wal = tmp_path / ".k.duckdb.20260101T000000Z-abcdef.tmp.wal"
+    stale_wal.write_bytes(b"wal")
+    assert pipeline.build(raw, db, secret=SECRET, feeds=fake_feeds()).ok
+    assert not stale.exists() and not stale_wal.exists()
