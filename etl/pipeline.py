@@ -239,10 +239,14 @@ def run_audits(con: duckdb.DuckDBPyConnection, checks_dir: Path = CHECKS_DIR) ->
 # ---------------------------------------------------------------------------------- discovery
 
 
-def _file_order(path: Path) -> tuple[int, str]:
+def _file_order(path: Path) -> tuple[int, str, str]:
     # Catalog documents (issuers.json, badgeclasses.json, revocations.json, status lists) come
-    # before the dated files that refer to them (assertions_YYYYMM.jsonl, credentials_YYYYMM...).
-    return (1 if _MONTH_STAMP.search(path.stem) else 0, path.name)
+    # before the dated files that refer to them (assertions_YYYYMM.jsonl, credentials_YYYYMM...);
+    # dated files go by month, so a snapshot precedes the change records of later months.
+    m = _MONTH_STAMP.search(path.stem)
+    if m is None:
+        return (0, "", path.name)
+    return (1, re.sub(r"[-_]", "", m.group(0)), path.name)
 
 
 def discover(raw: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Path, str]], list[str]]:

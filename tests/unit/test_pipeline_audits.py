@@ -238,6 +238,7 @@ def test_discover_orders_and_picks_files(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     for rel in [
         "roster/webhr_roster_202502.csv",
+        "roster/webhr_changes_202502.csv",
         "roster/webhr_roster_202501.csv",
         "survey/moda_it_competency_2025.csv",
         "survey/moda_it_competency_2025.xlsx",
@@ -258,6 +259,7 @@ def test_discover_orders_and_picks_files(tmp_path: Path) -> None:
     plan, skipped, warnings = pipeline.discover(raw)
     assert [(f, str(p.relative_to(raw))) for f, p in plan] == [
         ("roster", "roster/webhr_roster_202501.csv"),
+        ("roster", "roster/webhr_changes_202502.csv"),
         ("roster", "roster/webhr_roster_202502.csv"),
         ("survey", "survey/moda_it_competency_2025.xlsx"),
         ("survey", "survey/moda_it_competency_2026.csv"),
