@@ -174,7 +174,7 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
         day = rng.integers(0, days, len(got))
         # Office hours 08:30-18:00, working days preferred by re-drawing weekend days once.
         ts = start + pd.to_timedelta(day, unit="D")
-        weekend = ts.dayofweek >= 5
+        weekend = ts.day_of_week >= 5
         day = np.where(weekend, rng.integers(0, days, len(got)), day)
         secs = rng.integers(8 * 3600 + 1800, 18 * 3600, len(got))
         ts = start + pd.to_timedelta(day, unit="D") + pd.to_timedelta(secs, unit="s")
