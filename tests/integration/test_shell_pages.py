@@ -1,0 +1,135 @@
+"""The shell's pages render server-side in both languages, with catalog labels (never raw codes),
+N next to the figures, and the app shell (lang attribute, navbar by role, footer)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import flask
+import plotly.utils
+import pytest
+
+from dashboard import cache as cache_mod
+from dashboard.i18n import reference_codes
+from dashboard.scope import Scope
+from dashboard.settings import Settings
+from tests.fixtures.test_shell_warehouse import build_small_warehouse
+
+PLANNER = Scope(role="planner", user="p", agencies=None)
+EXEC = Scope(role="executive", user="e", agencies=None)
+CODES = set(reference_codes("competency")) | {"basic", "middle", "senior", "central", "municipal", "county"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    tmp = tmp_path_factory.mktemp("pages")
+    saved = cache_mod._backend
+    from dashboard.app import create_app
+
+    db = build_small_warehouse(tmp / "w.duckdb", n_per_wave=300)
+    settings = Settings(
+        warehouse_path=db,
+        secret_key="s" * 40,
+        users_file=tmp / "users.json",
+        audit_log_path=tmp / "audit.jsonl",
+        demo_accounts=True,
+    )
+    yield create_app(settings)
+    cache_mod._backend = saved
+
+
+def _texts(node: Any) -> Iterator[str]:
+    """Every visible string of a serialised Dash tree: children text and figure axis labels."""
+    if isinstance(node, dict):
+        props = node.get("props", {})
+        if "figure" in props and isinstance(props["figure"], dict):
+            for trace in props["figure"].get("data", []):
+                for axis in ("x", "y"):
+                    vals = trace.get(axis)
+                    if isinstance(vals, list):
+                        yield from (v for v in vals if isinstance(v, str))
+        children = props.get("children")
+        if isinstance(children, str):
+            yield children
+        else:
+            yield from _texts(children)
+        for key in ("label",):
+            if isinstance(props.get(key), str):
+                yield props[key]
+        for opt in props.get("options") or []:
+            if isinstance(opt, dict) and isinstance(opt.get("label"), str):
+                yield opt["label"]
+    elif isinstance(node, list):
+        for child in node:
+            yield from _texts(child)
+
+
+def render(app: Any, module: str, scope: Scope, lang: str, **query: str) -> tuple[list[str], str]:
+    import importlib
+
+    page = importlib.import_module(f"dashboard.pages.{module}")
+    with app.server.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
+        flask.g.dashboard_scope = scope
+        tree = json.loads(json.dumps(page.layout(**query), cls=plotly.utils.PlotlyJSONEncoder))
+    texts = list(_texts(tree))
+    return texts, " ".join(texts)
+
+
+@pytest.mark.parametrize("lang", ["zh-TW", "en"])
+@pytest.mark.parametrize("module", ["priority", "report_tables", "data_status"])
+def test_page_renders_with_labels_not_codes(app: Any, module: str, lang: str) -> None:
+    texts, joined = render(app, module, PLANNER, lang)
+    assert texts, module
+    raw = sorted({s for s in texts if s.strip() in CODES})
+    assert raw == [], f"raw codes on screen: {raw}"
+    if lang == "en":
+        assert (
+            not any("\u4e00" <= ch <= "\u9fff" for ch in joined.replace("中文", ""))
+            or module == "report_tables"
+        )
+
+
+def test_priority_shows_n_and_ai_marks(app: Any) -> None:
+    texts, joined = render(app, "priority", PLANNER, "en", group_by="gov_level", tier="basic")
+    assert "N = " in joined and "Central government" in joined
+    assert any(s.startswith("★ ") for s in texts), "AI-related competencies are marked"
+    assert "comparisons are made at once" in joined
+
+
+def test_shell_layout_lang_navbar_and_footer(app: Any) -> None:
+    from dashboard.app import shell_layout
+
+    with app.server.test_request_context("/", headers={"Cookie": "lang=en; cal=roc"}):
+        flask.g.dashboard_scope = EXEC
+        tree = json.loads(json.dumps(shell_layout(), cls=plotly.utils.PlotlyJSONEncoder))
+        html_text = app.interpolate_index(
+            metas="", title="t", css="", config="", scripts="", app_entry="", favicon="", renderer=""
+        )
+    joined = " ".join(_texts(tree))
+    assert tree["props"]["lang"] == "en" and '<html lang="en">' in html_text
+    assert "Competency priority" in joined and "Data status" not in joined  # executives may not open it
+    assert "Data version: 20261121T230000Z-test0001" in joined and "ROC 115-11-21 23:00" in joined
+    with app.server.test_request_context("/"):
+        flask.g.dashboard_scope = PLANNER
+        joined = " ".join(_texts(json.loads(json.dumps(shell_layout(), cls=plotly.utils.PlotlyJSONEncoder))))
+        assert "資料狀態" in joined and "資料版本" in joined
+
+
+def test_serve_command_builds_demo_only_when_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dashboard.__main__ as main
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(main, "_run_etl", lambda args: calls.append(args))
+    monkeypatch.setenv("ETL_PSEUDONYM_SECRET", "x")
+    raw, db = tmp_path / "raw", tmp_path / "w.duckdb"
+    main.ensure_demo_warehouse(raw, db)
+    assert [c[0] for c in calls] == ["synth", "build"] and "--seed" in calls[0] and "2025" in calls[0]
+    calls.clear()
+    raw.mkdir()
+    (raw / "manifest.json").write_text("{}")
+    db.write_bytes(b"")
+    main.ensure_demo_warehouse(raw, db)
+    assert calls == []
