@@ -375,6 +375,12 @@ class _Run:
                 self._insert_result(rep, result)
                 self.con.execute("COMMIT").fetchall()
                 self.loaded_sha[rep.sha256] = (rep.file_name, rep.load_id)
+                pairs = result.tables.get(IDENTITY_VAULT_TABLE)
+                if pairs is not None and not pairs.empty:
+                    # Later feeds of this run look e-mails up in memory; the file is written
+                    # only when the whole run is published.
+                    self.ctx.vault.update(pairs)
+                    self.vault_changed = True
             except Exception as exc:
                 self.con.execute("ROLLBACK").fetchall()
                 rep.status = STATUS_REJECTED
@@ -393,12 +399,8 @@ class _Run:
 
     def _insert_result(self, rep: FileReport, result: FeedResult) -> None:
         for table, frame in result.tables.items():
-            if table == IDENTITY_VAULT_TABLE:
-                # Raw e-mails stay in the vault file, never in the warehouse.
-                self.ctx.vault.update(frame)
-                self.vault_changed = True
-                continue
-            insert_frame(self.con, table, frame, rep.load_id)
+            if table != IDENTITY_VAULT_TABLE:  # raw e-mails go to the vault after the commit
+                insert_frame(self.con, table, frame, rep.load_id)
         if result.quarantine:
             q = pd.DataFrame(
                 {
@@ -419,6 +421,8 @@ class _Run:
             insert_frame(self.con, "etl_quarantine", q, None)
 
     def _log(self, rep: FileReport, started: dt.datetime) -> None:
+        if rep.message:
+            rep.message = mask_identifiers(rep.message)
         row = pd.DataFrame(
             [
                 {
@@ -431,7 +435,7 @@ class _Run:
                     "rows_loaded": rep.rows_loaded if rep.status == STATUS_LOADED else 0,
                     "rows_quarantined": rep.rows_quarantined if rep.status == STATUS_LOADED else 0,
                     "status": rep.status,
-                    "message": mask_identifiers(rep.message) if rep.message else None,
+                    "message": rep.message,
                     "warnings": json.dumps(rep.warnings, ensure_ascii=False),
                     "started_at": started,
                     "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
