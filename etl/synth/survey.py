@@ -26,6 +26,7 @@ from etl.synth.survey_calib import (
     lengths_for_deficit,
     plackett_luce,
     points_to_ranks,
+    repair_to_totals,
 )
 from etl.textnorm import grade_label_zh
 
@@ -67,6 +68,11 @@ AI_RISE_2026 = {
     "it_emerging_tech": 0.10,
 }
 N_2026_FACTOR = 1.10
+TASK_SHARPNESS = 2.0  # Plackett-Luce weight = mean^sharpness: members of a group agree on their core tasks
+TASK_REPAIR = True
+TASK_TOL = 0.20  # mean points an item may stay off its Table 16-17 value after the repair
+TASK_NOISE = 0.10
+TASK_LENGTH_SD = 0.8  # spread of list lengths within a group
 EXPORT_STEM = "moda_it_competency_{wave}"
 MAJORS = (
     "資訊工程學系",
@@ -417,11 +423,13 @@ def _part1(
 def _task_lengths(rng: np.random.Generator, n: int, k: int, mean_points: float) -> np.ndarray:
     """Per-respondent number of ranked tasks (0 = the exclusive 'none' tick) averaging mean_points."""
     full = borda_total(k, k)
-    p_none = float(np.clip(1.0 - mean_points / (0.6 * full), 0.03, 0.97))
+    # Sparse profiles come from few respondents ranking one or two tasks, not from many ranking a
+    # little each: that keeps groups apart (non-core staff mostly tick 'none').
+    p_none = float(np.clip(1.0 - np.sqrt(mean_points / (0.6 * full)), 0.03, 0.97))
     avg = mean_points / (1.0 - p_none)
     contrib = np.array([borda_total(k, j) for j in range(k + 1)])
     j_star = int(np.argmin(np.abs(contrib - avg)))
-    lengths = np.clip(np.rint(rng.normal(j_star, 1.2, size=n)), 1, k).astype(np.int64)
+    lengths = np.clip(np.rint(rng.normal(j_star, TASK_LENGTH_SD, size=n)), 1, k).astype(np.int64)
     lengths[rng.random(n) < p_none] = 0
     target_total = mean_points * n
     # Nudge single respondents until the point total is as close as one step allows.
@@ -474,10 +482,19 @@ def _part2(
                     continue
                 lengths = _task_lengths(rng, rows.size, dom.k, float(mu.sum()))
                 total = int(sum(borda_total(dom.k, int(j)) for j in lengths))
-                w = (np.maximum(mu, 0.01) ** 1.6) * rng.lognormal(0.0, 0.25, size=(rows.size, len(codes)))
-                if calibrated and exact and total > 0:
+                w = (np.maximum(mu, 0.01) ** TASK_SHARPNESS) * rng.lognormal(
+                    0.0, TASK_NOISE, (rows.size, len(codes))
+                )
+                if calibrated and exact and total > 0 and TASK_REPAIR:
                     tgt = _largest_remainder(mu * rows.size, total)
-                    pts = exact_rankings(w, tgt, lengths.copy(), dom.k, rng)
+                    # Tasks need only come close (Tables 16-17 MAE): best effort, no restarts.
+                    pts = repair_to_totals(
+                        plackett_luce(w, lengths, dom.k, rng),
+                        tgt,
+                        rng,
+                        best_effort=True,
+                        tolerance=int(TASK_TOL * rows.size),
+                    )
                 else:
                     pts = plackett_luce(w, lengths, dom.k, rng)
                 rk = points_to_ranks(pts, dom.k)

@@ -110,22 +110,32 @@ def plackett_luce(weights: np.ndarray, lengths: np.ndarray, k: int, rng: np.rand
     return points
 
 
-def repair_to_totals(points: np.ndarray, targets: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def repair_to_totals(
+    points: np.ndarray,
+    targets: np.ndarray,
+    rng: np.random.Generator,
+    best_effort: bool = False,
+    tolerance: int = 0,
+) -> np.ndarray:
     """Swap ranks inside single respondents until the item totals equal `targets` exactly.
 
     Each swap moves d points from an item with a surplus to one with a deficit, so every
-    respondent keeps a valid ranking (the same set of ranks). Raises when it gets stuck."""
+    respondent keeps a valid ranking (the same set of ranks). Raises when it gets stuck, unless
+    best_effort, which returns the closest state reached. With a tolerance, it stops once every
+    item is within that many points of its target (fewer swaps keep the sampled shape)."""
     pts = points.copy()
     diff = pts.sum(axis=0) - targets
-    if diff.sum() != 0:
+    if diff.sum() != 0 and not best_effort:
         raise ValueError(f"point totals differ: ranked {pts.sum()} vs target {targets.sum()}")
     guard = 0
-    while np.any(diff != 0):
+    while np.any(np.abs(diff) > tolerance):
         guard += 1
         if guard > 200_000:
             raise RuntimeError("repair did not converge")
-        surplus = [int(a) for a in np.argsort(-diff) if diff[a] > 0]
-        deficit = [int(b) for b in np.argsort(diff) if diff[b] < 0]
+        over = diff > tolerance
+        under = diff < -tolerance
+        surplus = [int(a) for a in np.argsort(-diff) if diff[a] > 0 and (over[a] or not over.any())]
+        deficit = [int(b) for b in np.argsort(diff) if diff[b] < 0 and (under[b] or not under.any())]
         moved = False
         for a in surplus:
             for b in deficit:
@@ -144,6 +154,8 @@ def repair_to_totals(points: np.ndarray, targets: np.ndarray, rng: np.random.Gen
             if moved:
                 break
         if not moved:
+            if best_effort:
+                return pts
             raise RuntimeError("repair stuck")
     return pts
 
