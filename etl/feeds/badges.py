@@ -231,17 +231,22 @@ class RecipientMatcher:
     def __init__(self, mapping: dict[str, str]) -> None:
         self.mapping = mapping
         self._by_salt: dict[tuple[str, str], dict[str, str]] = {}
+        self._encoded: list[tuple[bytes, str]] | None = None
 
     def prepare(self, salts: Iterable[tuple[str, str]]) -> None:
         """Precompute (algorithm, salt) tables for every salt of a file in one pass each."""
-        for algo, salt in set(salts) - set(self._by_salt):
-            h = hashlib.new(algo)
-            table: dict[str, str] = {}
+        todo = set(salts) - set(self._by_salt)
+        if todo and self._encoded is None:
+            self._encoded = [(e.encode("utf-8"), k) for e, k in self.mapping.items()]
+        for algo, salt in todo:
+            # Copying a fresh hasher is cheaper than constructing one per e-mail.
+            base = hashlib.new(algo)
             sb = salt.encode("utf-8")
-            for email, key in self.mapping.items():
-                hh = h.copy()
-                hh.update(email.encode("utf-8") + sb)
-                table[hh.hexdigest()] = key
+            table: dict[str, str] = {}
+            for e, k in self._encoded or []:
+                h = base.copy()
+                h.update(e + sb)
+                table[h.hexdigest()] = k
             self._by_salt[(algo, salt)] = table
 
     def match(self, identity: str, hashed: bool, salt: str | None, rtype: str) -> str | None:

@@ -93,16 +93,8 @@ def _decorate(awards: pd.DataFrame, people: pd.DataFrame, ctx: SynthContext) -> 
     )
     a["fmt"] = np.where(ob3, "ob3", "ob2")
     a["uuid"] = _uuids(rng, n)
-    # One salt per issuer batch (issuer x format x month x ~8-day batch): the ETL groups by salt.
-    batch = (
-        a["issuer_code"]
-        + ":"
-        + a["fmt"]
-        + ":"
-        + a["awarded_at"].dt.strftime("%Y%m")
-        + ":"
-        + (a["awarded_at"].dt.day // 8).astype(str)
-    )
+    # One salt per issuer batch (issuer x format x month): the ETL hashes the vault once per salt.
+    batch = a["issuer_code"] + ":" + a["fmt"] + ":" + a["awarded_at"].dt.strftime("%Y%m")
     keys = sorted(batch.unique())
     salt_of = dict(zip(keys, [rng.bytes(8).hex() for _ in keys], strict=True))
     a["salt"] = batch.map(salt_of)
