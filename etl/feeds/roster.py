@@ -91,6 +91,17 @@ def tier_of(rank_class: str, grade: int | None, is_supervisor: bool, rule: str) 
     return "basic"
 
 
+@functools.lru_cache(maxsize=1 << 17)
+def _staff_key(secret: bytes, nid: str) -> str:
+    # Monthly snapshots repeat the same people: hash each ID once per process.
+    return staff_key_from_national_id(secret, nid)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _id_ok(nid: str) -> bool:
+    return national_id_is_valid(nid)
+
+
 @functools.lru_cache(maxsize=4096)
 def _grade(value: str) -> tuple[str, int | None, int | None, str | None]:
     if value in NO_GRADE:
@@ -209,7 +220,7 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
 
     nid = df[COL_NID]
     flag(nid == "", "missing_national_id", pd.Series(f"{COL_NID} is empty", index=df.index))
-    valid_id = nid.map({u: national_id_is_valid(u) for u in pd.unique(nid)})
+    valid_id = nid.map({u: _id_ok(u) for u in pd.unique(nid)})
     flag(
         (nid != "") & ~valid_id,
         "invalid_national_id",
@@ -330,7 +341,7 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
         tier_of(r, None if pd.isna(x) else int(x), bool(s), rule)
         for r, x, s in zip(rank_class, gmin, is_sup, strict=True)
     ]
-    staff_key = d[COL_NID].map({u: staff_key_from_national_id(ctx.secret, u) for u in pd.unique(d[COL_NID])})
+    staff_key = d[COL_NID].map({u: _staff_key(ctx.secret, u) for u in pd.unique(d[COL_NID])})
 
     rows = pd.DataFrame(
         {
