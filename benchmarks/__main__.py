@@ -1,4 +1,4 @@
-"""python -m benchmarks run|load: measure the ETL, callbacks, query twins, page weight and load; write JSON."""
+"""python -m benchmarks run|load|report: measure the ETL, callbacks, query twins, page weight and load; write JSON."""
 
 from __future__ import annotations
 
@@ -92,19 +92,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         warehouse = Path(result["etl"]["warehouse"])
         _write(args.out, result)  # keep what we have if a later part fails
-    print(f"[queries] service queries vs pandas twins on {warehouse}", flush=True)
-    result["queries"] = twins.run_twins(warehouse, repeats=args.query_repeats)
-    _write(args.out, result)
-    print("[callbacks] exploring pages and timing callbacks", flush=True)
-    result["callbacks"] = callbacks.run_callbacks(warehouse, rounds=args.rounds or ROUNDS[args.profile])
-    _write(args.out, result)
+    parts: list[tuple[str, Any]] = [
+        ("queries", lambda: twins.run_twins(warehouse, repeats=args.query_repeats)),
+        ("callbacks", lambda: callbacks.run_callbacks(warehouse, rounds=args.rounds or ROUNDS[args.profile])),
+    ]
     if not args.no_browser:
         from benchmarks import browser
 
-        print("[browser] first page load in headless Chromium", flush=True)
-        result["browser"] = browser.run_first_load(warehouse)
-    _write(args.out, result)
-    return 0
+        parts.append(("browser", lambda: browser.run_first_load(warehouse)))
+    failed = 0
+    for name, part in parts:
+        print(f"[{name}] measuring on {warehouse}", flush=True)
+        try:
+            result[name] = part()
+        except Exception as exc:  # one broken part must not lose the others' numbers
+            failed += 1
+            result[name] = {"error": f"{type(exc).__name__}: {str(exc)[:500]}"}
+            print(f"[{name}] failed: {exc}", file=sys.stderr, flush=True)
+        _write(args.out, result)
+    return 1 if failed else 0
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -170,9 +176,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-redis", action="store_true")
     p.add_argument("--out", type=Path)
 
+    p = sub.add_parser("report", help="print the Markdown tables of docs/performance.md from result files")
+    p.add_argument("--run", type=Path, help="a `run` result JSON")
+    p.add_argument("--load", type=Path, help="a `load` result JSON")
+
     args = parser.parse_args(argv)
     if args.command == "run":
         return cmd_run(args)
+    if args.command == "report":
+        from benchmarks.report import render
+
+        run = json.loads(args.run.read_text(encoding="utf-8")) if args.run else None
+        loaded = json.loads(args.load.read_text(encoding="utf-8")) if args.load else None
+        print(render(run, loaded), end="")
+        return 0
     return cmd_load(args)
 
 
