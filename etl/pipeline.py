@@ -212,7 +212,10 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
         verb = "INSERT OR REPLACE" if table in UPSERT_TABLES else "INSERT"
         con.execute(f'{verb} INTO "{table}" BY NAME SELECT * FROM {view}').fetchall()  # noqa: S608 - identifier checked above
     finally:
-        con.unregister(view)
+        # After a failed insert the transaction is aborted and unregister raises too; keep the
+        # original error (a re-register of the same name replaces the view anyway).
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(view)
     return len(frame)
 
 
@@ -386,6 +389,10 @@ class _Run:
                 rep.status = STATUS_REJECTED
                 rep.rows_loaded = 0
                 rep.message = f"load failed: {type(exc).__name__}: {exc}"
+                if isinstance(exc, duckdb.ConstraintException):
+                    rep.message += (
+                        " (rows with these keys are already loaded; a changed file needs a rebuild)"
+                    )
         rep.seconds = time.perf_counter() - t0
         self._log(rep, started)
         return rep

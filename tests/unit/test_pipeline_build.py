@@ -212,11 +212,11 @@ def test_failed_load_is_atomic(raw: Path, tmp_path: Path, failure: str) -> None:
     else:
         assert report.exit_code == EXIT_FILE_FAILED
         message = report.files[0].message or ""
-        assert (
-            ("parser crashed at row 7" in message)
-            if failure == "parser_crash"
-            else ("load failed" in message)
-        )
+        if failure == "parser_crash":
+            assert "parser crashed at row 7" in message
+        else:
+            # The NOT NULL violation of row k itself, not a follow-up transaction error.
+            assert "load failed: ConstraintException" in message and "badge_code" in message
     assert file_hash(db) == before and file_hash(vault) == vault_before
     assert (
         rows(db, "SELECT (SELECT count(*) FROM staff_history), (SELECT count(*) FROM etl_load_log)")
@@ -389,3 +389,18 @@ def test_stale_candidates_of_a_killed_run_are_removed(raw: Path, tmp_path: Path)
     stale_wal.write_bytes(b"wal")
     assert pipeline.build(raw, db, secret=SECRET, feeds=fake_feeds()).ok
     assert not stale.exists() and not stale_wal.exists()
+
+
+def test_changed_file_with_loaded_keys_is_rejected_with_a_hint(raw: Path, tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    assert pipeline.build(raw, db, secret=SECRET, feeds=fake_feeds()).ok
+    before = file_hash(db)
+    # The same survey wave exported again with one more warning: other bytes, same keys.
+    doc = json.loads((raw / "survey" / "wave_2025.xlsx").read_text(encoding="utf-8"))
+    doc["warnings"].append("re-exported")
+    again = write(tmp_path / "in" / "wave_2025_v2.xlsx", doc)
+    report = pipeline.load("survey", [again], db, secret=SECRET, feeds=fake_feeds())
+    assert report.exit_code == EXIT_FILE_FAILED
+    assert "ConstraintException" in (report.files[0].message or "")
+    assert "a changed file needs a rebuild" in (report.files[0].message or "")
+    assert file_hash(db) == before
