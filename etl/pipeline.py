@@ -385,7 +385,8 @@ class _Run:
                     self.ctx.vault.update(pairs)
                     self.vault_changed = True
             except Exception as exc:
-                self.con.execute("ROLLBACK").fetchall()
+                with contextlib.suppress(duckdb.Error):  # nothing to roll back if COMMIT failed
+                    self.con.execute("ROLLBACK").fetchall()
                 rep.status = STATUS_REJECTED
                 rep.rows_loaded = 0
                 rep.message = f"load failed: {type(exc).__name__}: {exc}"
