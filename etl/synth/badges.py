@@ -135,7 +135,7 @@ def _write_json(path: Path, doc: Any) -> None:
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def _dumps(doc: dict[str, Any]) -> str:
+def _dumps(doc: Any) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -251,6 +251,51 @@ def _ob2_assertion(r: Any) -> dict[str, Any]:
     return doc
 
 
+def _iso_col(ts: pd.Series) -> list[str]:
+    """Vectorised _iso(); empty string for missing timestamps."""
+    text = ts.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    return [t + TZ if isinstance(t, str) else "" for t in text.tolist()]
+
+
+def _hashes(part: pd.DataFrame) -> list[str]:
+    return [
+        ob_recipient_hash(e, s) for e, s in zip(part["email"].tolist(), part["salt"].tolist(), strict=True)
+    ]
+
+
+def _ob2_lines(part: pd.DataFrame) -> list[str]:
+    """The hosted assertions of a month as JSON lines, built from string columns: the per-award
+    dict + json.dumps path costs too much at the national scale (~2 million awards)."""
+    head = f'{{"@context":"{OB2_CONTEXT}","type":"Assertion","id":"{HUB}/assertions/'
+    out = []
+    cols = zip(
+        part["uuid"].tolist(),
+        part["plaintext"].tolist(),
+        part["email"].tolist(),
+        part["salt"].tolist(),
+        _hashes(part),
+        part["badge_code"].tolist(),
+        _iso_col(part["awarded_at"]),
+        _iso_col(part["expires_at"]),
+        strict=True,
+    )
+    for uid, plain, email, salt, hashed, code, issued, expires in cols:
+        if plain:
+            rec = f'{{"type":"email","hashed":false,"identity":{json.dumps(email)}}}'
+        else:
+            rec = f'{{"type":"email","hashed":true,"salt":"{salt}","identity":"{hashed}"}}'
+        line = (
+            f'{head}{uid}","recipient":{rec},"badge":"{HUB}/badges/{code}","issuedOn":"{issued}",'
+            f'"verification":{{"type":"hosted"}}'
+        )
+        if expires:
+            line += f',"expires":"{expires}"'
+        if code.endswith("_practice"):
+            line += f',"evidence":"{HUB}/evidence/{uid}"'
+        out.append(line + "}")
+    return out
+
+
 def _write_ob2(
     ctx: SynthContext, awards: pd.DataFrame, people: pd.DataFrame, scale: int, bad_sigs: int
 ) -> list[ManifestEntry]:
@@ -275,7 +320,11 @@ def _write_ob2(
     for ym, part in _chunks(a):
         lines: list[str] = []
         bad_left = bad_months.get(ym, 0)
-        for r in tuples(part):
+        fast = _ob2_lines(part)
+        for r, line in zip(tuples(part), fast, strict=True):
+            if r.uuid not in signed_ids:
+                lines.append(line)
+                continue
             doc = _ob2_assertion(r)
             if r.uuid in signed_ids:
                 doc["verification"] = {"type": "signed", "creator": key_id}
@@ -287,8 +336,6 @@ def _write_ob2(
                     token = f"{head}.{b64url_encode(_dumps(doc).encode())}.{sig}"
                     bad_left -= 1
                 lines.append(json.dumps(token))
-            else:
-                lines.append(_dumps(doc))
         lines = _plant_ob2_problems(ym, lines, part, rng, scale, months)
         p = out / f"assertions_{ym}.jsonl"
         _write_lines(p, lines)
@@ -376,53 +423,96 @@ def _plant_ob2_problems(
 # ------------------------------------------------------------------------------------- OB3
 
 
-def _ob3_credential(
-    r: Any, badge: Any, aligns: list[dict[str, str]], status_id: str, issuer: dict[str, str]
-) -> dict[str, Any]:
-    issued = r.awarded_at + pd.Timedelta(hours=int(r.issue_lag_h)) if r.awarded_date_field else r.awarded_at
-    if r.plaintext:
-        ident = {
-            "type": "IdentityObject",
-            "identityHash": r.email,
-            "identityType": "emailAddress",
-            "hashed": False,
-        }
-    else:
-        ident = {
-            "type": "IdentityObject",
-            "identityHash": ob_recipient_hash(r.email, r.salt),
-            "identityType": "emailAddress",
-            "hashed": True,
-            "salt": r.salt,
-        }
-    doc: dict[str, Any] = {
-        "@context": [VC1_CONTEXT, OB3_CONTEXT_V11] if r.vc11 else [VC2_CONTEXT, OB3_CONTEXT],
-        "id": f"urn:uuid:{r.uuid}",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer["iri"], "type": ["Profile"], "name": issuer["name_zh"], "url": issuer["url"]},
-        "name": badge.name_zh,
+def _ob3_fragments(
+    catalog: pd.DataFrame, alignments: pd.DataFrame, issuers: pd.DataFrame, status_of: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
+    """JSON fragments that repeat across credentials: achievement, name, issuer, status."""
+    ach, name = {}, {}
+    for b in tuples(catalog):
+        ach[b.badge_code] = _dumps(
+            {
+                "id": b.source_iri,
+                "type": ["Achievement"],
+                "achievementType": "Badge",
+                "name": b.name_zh,
+                "description": b.name_en,
+                "criteria": {"id": f"{HUB}/criteria/{b.badge_code}", "narrative": b.criteria_zh},
+                "image": {"id": f"{HUB}/images/{b.badge_code}.png", "type": "Image"},
+                "alignment": [
+                    {"type": ["Alignment"], **al} for al in _alignment_docs(b.badge_code, alignments)
+                ],
+            }
+        )
+        name[b.badge_code] = json.dumps(b.name_zh, ensure_ascii=False)
+    iss = {
+        str(r.issuer_code): _dumps({"id": r.iri, "type": ["Profile"], "name": r.name_zh, "url": r.url})
+        for r in tuples(issuers)
     }
-    doc["issuanceDate" if r.vc11 else "validFrom"] = _iso(issued)
-    if not pd.isna(r.expires_at):
-        doc["expirationDate" if r.vc11 else "validUntil"] = _iso(r.expires_at)
-    if r.awarded_date_field:
-        doc["awardedDate"] = _iso(r.awarded_at)
-    doc["credentialSubject"] = {
-        "type": ["AchievementSubject"],
-        "identifier": [ident],
-        "achievement": {
-            "id": badge.source_iri,
-            "type": ["Achievement"],
-            "achievementType": "Badge",
-            "name": badge.name_zh,
-            "description": badge.name_en,
-            "criteria": {"id": f"{HUB}/criteria/{r.badge_code}", "narrative": badge.criteria_zh},
-            "image": {"id": f"{HUB}/images/{r.badge_code}.png", "type": "Image"},
-            "alignment": [{"type": ["Alignment"], **al} for al in aligns],
-        },
-    }
-    doc["credentialStatus"] = {"id": status_id, "type": "1EdTechRevocationList"}
-    return doc
+    status = {c: _dumps({"id": sid, "type": "1EdTechRevocationList"}) for c, sid in status_of.items()}
+    return ach, name, iss, status
+
+
+def _ob3_lines(part: pd.DataFrame, frags: tuple[dict[str, str], ...]) -> list[str]:
+    """The credentials of a month as JSON lines (see _ob2_lines for why strings)."""
+    ach, name, iss, status = frags
+    ctx2 = _dumps([VC2_CONTEXT, OB3_CONTEXT])
+    ctx11 = _dumps([VC1_CONTEXT, OB3_CONTEXT_V11])
+    lag = pd.to_timedelta(part["issue_lag_h"], unit="h").where(part["awarded_date_field"], pd.Timedelta(0))
+    cols = zip(
+        part["uuid"].tolist(),
+        part["vc11"].tolist(),
+        part["issuer_code"].tolist(),
+        part["badge_code"].tolist(),
+        _iso_col(part["awarded_at"] + lag),
+        _iso_col(part["expires_at"]),
+        _iso_col(part["awarded_at"]),
+        part["awarded_date_field"].tolist(),
+        part["plaintext"].tolist(),
+        part["email"].tolist(),
+        part["salt"].tolist(),
+        _hashes(part),
+        strict=True,
+    )
+    out = []
+    for (
+        uid,
+        vc11,
+        issuer,
+        code,
+        valid_from,
+        expires,
+        awarded,
+        has_awarded,
+        plain,
+        email,
+        salt,
+        hashed,
+    ) in cols:
+        if plain:
+            ident = (
+                f'{{"type":"IdentityObject","identityHash":{json.dumps(email)},'
+                f'"identityType":"emailAddress","hashed":false}}'
+            )
+        else:
+            ident = (
+                f'{{"type":"IdentityObject","identityHash":"{hashed}","identityType":"emailAddress",'
+                f'"hashed":true,"salt":"{salt}"}}'
+            )
+        line = (
+            f'{{"@context":{ctx11 if vc11 else ctx2},"id":"urn:uuid:{uid}",'
+            f'"type":["VerifiableCredential","OpenBadgeCredential"],"issuer":{iss[issuer]},"name":{name[code]},'
+            f'"{"issuanceDate" if vc11 else "validFrom"}":"{valid_from}"'
+        )
+        if expires:
+            line += f',"{"expirationDate" if vc11 else "validUntil"}":"{expires}"'
+        if has_awarded:
+            line += f',"awardedDate":"{awarded}"'
+        line += (
+            f',"credentialSubject":{{"type":["AchievementSubject"],"identifier":[{ident}],'
+            f'"achievement":{ach[code]}}},"credentialStatus":{status[issuer]}}}'
+        )
+        out.append(line)
+    return out
 
 
 def _write_ob3(
@@ -430,31 +520,18 @@ def _write_ob3(
 ) -> list[ManifestEntry]:
     rng = ctx.rng("badges.ob3")
     out = ctx.out / "badges" / "ob3"
-    catalog = reference_table("badge_catalog").set_index("badge_code")
-    alignments = reference_table("badge_alignments")
-    aligns = {c: _alignment_docs(c, alignments) for c in catalog.index}
-    badges = {r.Index: r for r in tuples(catalog)}
-    issuers = {
-        str(r["issuer_code"]): {k: str(r[k]) for k in ("iri", "name_zh", "url")}
-        for _, r in reference_table("issuers").iterrows()
-    }
     a = awards[awards["fmt"] == "ob3"]
     entries = []
     status_of = {c: f"{issuer_iri(c)}/ob3/revocations" for c in sorted(a["issuer_code"].unique())}
+    frags = _ob3_fragments(
+        reference_table("badge_catalog"),
+        reference_table("badge_alignments"),
+        reference_table("issuers"),
+        status_of,
+    )
     months = sorted(a["awarded_at"].dt.strftime("%Y%m").unique())
     for ym, part in _chunks(a):
-        lines = [
-            _dumps(
-                _ob3_credential(
-                    r,
-                    badges[r.badge_code],
-                    aligns[r.badge_code],
-                    status_of[r.issuer_code],
-                    issuers[r.issuer_code],
-                )
-            )
-            for r in tuples(part)
-        ]
+        lines = _ob3_lines(part, frags)
         lines = _plant_ob3_problems(ym, lines, rng, scale, months)
         p = out / f"credentials_{ym}.jsonl"
         _write_lines(p, lines)
