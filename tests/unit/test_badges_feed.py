@@ -353,3 +353,20 @@ def test_matcher_groups_by_salt() -> None:
     assert m.match("Beth@Example.org", False, None, "email") == "k1"
     assert m.match("https://example.org/beth", False, None, "url") is None
     assert len(m._by_salt) == 2
+
+
+def test_jsonl_undecodable_line_and_bare_jws(ctx: LoadContext, tmp_path: Path) -> None:
+    p = tmp_path / "assertions_202507.jsonl"
+    good = json.dumps(_assertion(f"{HUB}/assertions/u1"))
+    p.write_bytes(
+        good.encode()
+        + b"\n"
+        + b'{"type": "Assertion", "id": "\xff\xfe"}\n'
+        + b"\n"
+        + good.replace("u1", "u2").encode()
+        + b"\n"
+    )
+    res = feed.parse(p, ctx)
+    assert res.rows_read == 3  # the blank line is not a row
+    assert reasons(res) == [(2, "undecodable_bytes")]
+    assert sorted(stage(res)["row_number"]) == [1, 4]  # row numbers are file line numbers
