@@ -199,7 +199,7 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
         raise FileRejected(path.name, "unknown codebook: the headers match no data/codebooks/*.yaml")
     pos = {normalize_text(h): i for i, h in enumerate(headers)}
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def col(header: str) -> int | None:
         return pos.get(normalize_text(header))
 

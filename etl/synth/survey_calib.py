@@ -39,7 +39,8 @@ def choose_level_totals(
             nat = sum(combo) / n_total
             if abs(nat - national[i]) <= TOL:
                 cost = sum(
-                    abs(t / n - level_scores[lvl][i]) for lvl, (t, n) in enumerate(zip(combo, level_n))
+                    abs(t / n - level_scores[lvl][i])
+                    for lvl, (t, n) in enumerate(zip(combo, level_n, strict=True))
                 )
                 combos.append((cost + abs(nat - national[i]), combo))
         if not combos:
