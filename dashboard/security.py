@@ -26,13 +26,14 @@ def build_csp(app: Any) -> str:
     """The Content-Security-Policy: scripts only from us plus the hashes of Dash's inline
     scripts (``app.csp_hashes()``); plotly.js needs 'unsafe-eval', Dash's inline styles need
     style-src 'unsafe-inline'; no framing (clickjacking), no plugins, forms post only to us."""
+    # csp_hashes() returns the sources already quoted ("'sha256-...'").
     hashes = list(app.csp_hashes()) if hasattr(app, "csp_hashes") else []
     cfg = getattr(app, "config", {})
     script_origins = _origins(list(cfg.get("external_scripts", []) or []))
     style_origins = _origins(list(cfg.get("external_stylesheets", []) or []))
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'unsafe-eval'", *[f"'{h}'" for h in hashes], *script_origins],
+        "script-src": ["'self'", "'unsafe-eval'", *hashes, *script_origins],
         "style-src": ["'self'", "'unsafe-inline'", *style_origins],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:", *style_origins],
