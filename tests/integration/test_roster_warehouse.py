@@ -53,7 +53,9 @@ def test_history_is_compact_and_covers_46_months(wh: duckdb.DuckDBPyConnection) 
     people, spells = wh.execute("SELECT count(DISTINCT staff_key), count(*) FROM staff_history").fetchall()[0]
     assert 9500 < people < 10500
     assert spells < people * 1.5  # compact: far fewer rows than person-months (~375k)
-    heads = [n for (n,) in wh.execute("SELECT count(*) FROM staff_month GROUP BY month ORDER BY month").fetchall()]
+    heads = [
+        n for (n,) in wh.execute("SELECT count(*) FROM staff_month GROUP BY month ORDER BY month").fetchall()
+    ]
     assert len(heads) == 46 and min(heads) > 7800 and max(heads) < 8500
     # Staging tables are consumed by derive.
     names = {r[0] for r in wh.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -93,12 +95,18 @@ def test_incremental_month_through_the_pipeline(demo_raw_dir: Path, tmp_path: Pa
     feeds = {"roster": roster}
     secret = b"incremental-test"
     inc, full = tmp_path / "inc.duckdb", tmp_path / "full.duckdb"
-    r1 = pipeline.build(raw, inc, secret=secret, feeds=feeds, vault_path=tmp_path / "inc.vault", progress=False)
+    r1 = pipeline.build(
+        raw, inc, secret=secret, feeds=feeds, vault_path=tmp_path / "inc.vault", progress=False
+    )
     assert r1.ok, r1
-    r2 = pipeline.load("roster", [extra], inc, secret=secret, feeds=feeds, vault_path=tmp_path / "inc.vault", progress=False)
+    r2 = pipeline.load(
+        "roster", [extra], inc, secret=secret, feeds=feeds, vault_path=tmp_path / "inc.vault", progress=False
+    )
     assert r2.ok, r2
     shutil.copy(extra, raw / "roster")
-    r3 = pipeline.build(raw, full, secret=secret, feeds=feeds, vault_path=tmp_path / "full.vault", progress=False)
+    r3 = pipeline.build(
+        raw, full, secret=secret, feeds=feeds, vault_path=tmp_path / "full.vault", progress=False
+    )
     assert r3.ok, r3
     q = (
         "SELECT staff_key, valid_from, valid_to, agency_code, rank_class, grade, grade_max, is_supervisor, "
