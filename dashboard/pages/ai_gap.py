@@ -113,11 +113,10 @@ def layout(**query: str) -> html.Div:
                 html.Label(
                     t("ai_gap.sa_wave", lang), htmlFor=P("sa-wave"), className="form-label small mb-1"
                 ),
-                dcc.Dropdown(
+                dbc.Select(
                     id=P("sa-wave"),
                     options=wave_opts,
                     value=waves[-1] if waves else None,
-                    clearable=False,
                     className="mb-2",
                 ),
                 _radio(
@@ -156,11 +155,10 @@ def layout(**query: str) -> html.Div:
                 html.Label(
                     t("ai_gap.download_what", lang), htmlFor=P("dl-table"), className="form-label small"
                 ),
-                dcc.Dropdown(
+                dbc.Select(
                     id=P("dl-table"),
                     options=[{"label": t(f"ai_gap.section_{_SECTION[k]}", lang), "value": k} for k in TABLES],
                     value="gap",
-                    clearable=False,
                 ),
                 comp.download_controls(P.prefix, lang, allowed=scope.may_export),
                 html.P(id=P("dl-msg"), className="small text-danger", role="status"),

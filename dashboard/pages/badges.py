@@ -144,11 +144,10 @@ def layout(**query: str) -> html.Div:
                 html.Label(
                     t("badges.download_what", lang), htmlFor=P("dl-table"), className="form-label small"
                 ),
-                dcc.Dropdown(
+                dbc.Select(
                     id=P("dl-table"),
                     options=[{"label": t(f"badges.section_{_SECTION[k]}", lang), "value": k} for k in TABLES],
                     value="coverage",
-                    clearable=False,
                 ),
                 comp.download_controls(P.prefix, lang, allowed=scope.may_export),
                 html.P(id=P("dl-msg"), className="small text-danger", role="status"),
