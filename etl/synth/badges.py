@@ -321,21 +321,21 @@ def _write_ob2(
         lines: list[str] = []
         bad_left = bad_months.get(ym, 0)
         fast = _ob2_lines(part)
-        for r, line in zip(tuples(part), fast, strict=True):
-            if r.uuid not in signed_ids:
+        for i, (uid, line) in enumerate(zip(part["uuid"].tolist(), fast, strict=True)):
+            if uid not in signed_ids:
                 lines.append(line)
                 continue
+            r = part.iloc[i]
             doc = _ob2_assertion(r)
-            if r.uuid in signed_ids:
-                doc["verification"] = {"type": "signed", "creator": key_id}
-                token = sign_jws(doc, key)
-                if bad_left > 0:
-                    # Tampered after signing: the payload no longer matches the signature.
-                    head, _, sig = token.split(".")
-                    doc["issuedOn"] = _iso(r.awarded_at - pd.Timedelta(days=30))
-                    token = f"{head}.{b64url_encode(_dumps(doc).encode())}.{sig}"
-                    bad_left -= 1
-                lines.append(json.dumps(token))
+            doc["verification"] = {"type": "signed", "creator": key_id}
+            token = sign_jws(doc, key)
+            if bad_left > 0:
+                # Tampered after signing: the payload no longer matches the signature.
+                head, _, sig = token.split(".")
+                doc["issuedOn"] = _iso(r.awarded_at - pd.Timedelta(days=30))
+                token = f"{head}.{b64url_encode(_dumps(doc).encode())}.{sig}"
+                bad_left -= 1
+            lines.append(json.dumps(token))
         lines = _plant_ob2_problems(ym, lines, part, rng, scale, months)
         p = out / f"assertions_{ym}.jsonl"
         _write_lines(p, lines)

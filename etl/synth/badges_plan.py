@@ -138,7 +138,12 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
     direct = people["_direct"].to_numpy()
     basic = people["tier"].astype(str).to_numpy() == "basic"
     route = people["_route"].to_numpy()
-    seen: set[tuple[int, str]] = set()
+    codes = np.array(catalog["badge_code"].tolist(), dtype=object)
+    code_idx = {c: i for i, c in enumerate(codes)}
+    n_codes = len(codes)
+    # (person, badge) pairs already awarded, as person * n_codes + badge index: numpy, not a
+    # Python set, so that two million awards stay cheap in time and memory.
+    seen = np.empty(0, dtype=np.int64)
     frames = []
     for k, (m, n_m) in enumerate(zip(mlist, counts, strict=True)):
         mi = _period_index(m)
@@ -150,7 +155,7 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
             continue
         w = (0.1 + eng[idx]) ** 2 * np.where(direct[idx], 2.0, 1.0)
         w = w / w.sum()
-        got: list[tuple[int, str]] = []
+        got = np.empty(0, dtype=np.int64)
         for _ in range(4):  # top up after dropping repeats of a badge a person already holds
             need = n_m - len(got)
             if need <= 0:
@@ -161,14 +166,15 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
             for r, (mcodes, mw) in route_mods.items():
                 sel = route[who] == r
                 mods[sel] = rng.choice(mcodes, size=int(sel.sum()), p=mw)
-            for pid, mod, level in zip(who.tolist(), mods.tolist(), lv.tolist(), strict=True):
-                code = code_of[(mod, level)]
-                if (pid, code) in seen:
-                    continue
-                seen.add((pid, code))
-                got.append((pid, code))
-                if len(got) >= n_m:
-                    break
+            badge = np.array(
+                [code_idx[code_of[(mo, le)]] for mo, le in zip(mods, lv, strict=True)], dtype=np.int64
+            )
+            key = who.astype(np.int64) * n_codes + badge
+            _, first_pos = np.unique(key, return_index=True)
+            key = key[np.sort(first_pos)]  # first occurrence of each pair, in draw order
+            key = key[~np.isin(key, seen) & ~np.isin(key, got)]
+            got = np.concatenate([got, key[:need]])
+        seen = np.concatenate([seen, got])
         start = pd.Timestamp(m.start_time)
         days = m.days_in_month
         day = rng.integers(0, days, len(got))
@@ -181,8 +187,8 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
         frames.append(
             pd.DataFrame(
                 {
-                    "person": np.array([g[0] for g in got], dtype=np.int64),
-                    "badge_code": [g[1] for g in got],
+                    "person": got // n_codes,
+                    "badge_code": codes[got % n_codes],
                     "awarded_at": ts,
                 }
             )

@@ -166,13 +166,11 @@ def _row(
     style = "compact" if rng.random() < 0.1 else "slash"
     obtained = r.obtained.date()
     years = VALID_YEARS.get(r.cert_code)
-    valid = (
-        format_roc_date(obtained.replace(year=obtained.year + years) if years else obtained, style)
-        if years
-        else ""
-    )
-    if years and obtained.month == 2 and obtained.day == 29:
-        valid = format_roc_date(obtained.replace(year=obtained.year + years, day=28), style)
+    valid = ""
+    if years:
+        # 29 February has no anniversary in a common year: such certificates expire on the 28th.
+        day = 28 if (obtained.month, obtained.day) == (2, 29) else obtained.day
+        valid = format_roc_date(obtained.replace(year=obtained.year + years, day=day), style)
     agency = str(cols["agency_code"][pid])
     return [
         agency,
