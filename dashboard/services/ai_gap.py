@@ -120,18 +120,10 @@ def priority_gap(scope: Scope, filters: Filters, group_by: str = "national") -> 
     # score of whichever item sits at position target_rank (ties share the rank, so take the
     # lowest score among items whose rank is <= target: that is the bar to clear).
     ai = df[df["ai_related"].astype(bool)].merge(targets(), on=["competency_code", "tier"], how="inner")
-    thresholds = []
-    for _, row in ai.iterrows():
-        cat = df[
-            (df["scope_level"] == row["scope_level"])
-            & (df["wave"] == row["wave"])
-            & (df["tier"] == row["tier"])
-            & (df["group_code"] == row["group_code"])
-            & (df["category"] == row["category"])
-        ]
-        ranked = cat[cat["rank"] <= row["target_rank"]]
-        thresholds.append(float(ranked["score"].min()) if not ranked.empty else float(cat["score"].max()))
-    ai["target_score"] = thresholds
+    cand = ai[[*keys, "competency_code", "target_rank"]].merge(df[[*keys, "rank", "score"]], on=keys)
+    cand = cand[cand["rank"] <= cand["target_rank"]]
+    bar = cand.groupby([*keys, "competency_code"], as_index=False).agg(target_score=("score", "min"))
+    ai = ai.merge(bar, on=[*keys, "competency_code"], how="left")
     ai["rank_gap"] = ai["rank"] - ai["target_rank"]
     ai["score_gap"] = (ai["target_score"] - ai["score"]).clip(lower=0.0)
     ai["meets_target"] = ai["rank"] <= ai["target_rank"]
