@@ -209,6 +209,12 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
     if missing:
         raise FileRejected(path.name, f"missing required column {missing[0]!r} (codebook {book.instrument})")
 
+    def ci(header: str) -> int:
+        i = col(header)
+        if i is None:  # unreachable after the check above; keeps the type an int
+            raise FileRejected(path.name, f"missing column {header!r}")
+        return i
+
     result = FeedResult(feed=FEED, file_name=path.name, encoding=encoding, rows_read=len(rows))
     pii_headers = {normalize_text(book.columns[f]) for f in book.pii if f in book.columns}
 
@@ -221,8 +227,8 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
     # Effective k per question: max(printed, observed); warn when the answers exceed the print.
     k_eff: dict[tuple[str, str], int] = {}
     for q in book.questions:
-        cells = [row[col(h)] for row in rows for h in q.items.values()]  # type: ignore[index]
-        answering = sum(1 for row in rows if any(row[col(h)].strip() for h in q.items.values()))  # type: ignore[index]
+        cells = [row[ci(h)] for row in rows for h in q.items.values()]
+        answering = sum(1 for row in rows if any(row[ci(h)].strip() for h in q.items.values()))
         k = _observed_k(cells, q.k, answering)
         k_eff[(q.part, q.category)] = k
         if k != q.k:
@@ -231,7 +237,7 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
                 f"points use k={k}"
             )
     for d in book.tasks:
-        cells = [row[col(h)] for row in rows for h in d.items.values()]  # type: ignore[index]
+        cells = [row[ci(h)] for row in rows for h in d.items.values()]
         k = _observed_k(cells, d.k, len(rows))
         k_eff[("2", d.domain)] = k
         if k != d.k:
@@ -309,7 +315,7 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
             offered = set(book.parts_for(rank_class, is_sup))
             row_points: list[tuple[Any, ...]] = []
             for q in book.questions:
-                values = {c: row[col(h)] for c, h in q.items.items()}  # type: ignore[index]
+                values = {c: row[ci(h)] for c, h in q.items.items()}
                 answered = any(v.strip() for v in values.values())
                 if q.part not in offered:
                     if answered:
@@ -324,8 +330,8 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
                     row_points.append((book.wave, rid, q.tier, q.category, c, r, k, (k + 1 - r) if r else 0))
             row_tasks: list[tuple[Any, ...]] = []
             for d in book.tasks:
-                none = bool(normalize_text(row[col(d.none)]))  # type: ignore[index]
-                values = {c: row[col(h)] for c, h in d.items.items()}  # type: ignore[index]
+                none = bool(normalize_text(row[ci(d.none)]))
+                values = {c: row[ci(h)] for c, h in d.items.items()}
                 ranks = _parse_ranks(values, k_eff[("2", d.domain)], d.items)
                 if none and ranks:
                     raise RowProblem("none_with_ranks", f"{d.none} ticked together with ranked tasks")

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from etl.context import CODEBOOK_DIR
+from etl.textnorm import normalize_text
 
 
 @dataclass(frozen=True)
@@ -150,12 +151,14 @@ def choose_codebook(file_name: str, headers: list[str], directory: Path = CODEBO
     by_name = [b for b in books if re.search(b.file_stem_pattern, stem)]
     if by_name:
         return by_name[0]
-    present = set(headers)
+    # Compare NFKC-folded text: exports differ in full-width brackets and spaces.
+    present = {normalize_text(h) for h in headers}
     fitting = []
     for b in books:
         needed = [b.columns[f] for f in b.required if f in b.columns] + b.rank_headers()
-        if all(h in present for h in needed):
-            fitting.append((len(present & set(b.all_headers())), b.instrument, b))
+        if all(normalize_text(h) in present for h in needed):
+            known = {normalize_text(h) for h in b.all_headers()}
+            fitting.append((len(present & known), b.instrument, b))
     if not fitting:
         return None
     fitting.sort(key=lambda t: (-t[0], t[1]))

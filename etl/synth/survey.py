@@ -305,7 +305,7 @@ def _question(book: Codebook, part: str, category: str) -> Question:
 
 def _level_targets(
     scores: pd.DataFrame, cells: dict[tuple[str, str], int], book: Codebook, k_used: dict[str, int]
-):  # type: ignore[no-untyped-def]
+) -> dict[tuple[str, str, str], np.ndarray]:
     """Integer point totals per (tier, level, category) -> array over the question's items."""
     part_of = {"basic": "1-1", "middle": "1-2", "senior": "1-3"}
     out: dict[tuple[str, str, str], np.ndarray] = {}
@@ -534,12 +534,15 @@ def _demographics(
     ).astype(int)
     # Agency from the per-agency invitation link, consistent with the government level.
     ag = _agencies()
-    codes, types = [], []
-    for lv in out["gov_level"]:
+    codes = np.empty(n, dtype=object)
+    types = np.empty(n, dtype=object)
+    levels = out["gov_level"].to_numpy()
+    for lv in LEVELS:
         sub = ag[ag["gov_level"] == lv]
-        i = int(rng.choice(len(sub), p=(sub["it_weight"] / sub["it_weight"].sum()).to_numpy()))
-        codes.append(str(sub["agency_code"].iloc[i]))
-        types.append(str(sub["agency_type"].iloc[i]))
+        rows = np.nonzero(levels == lv)[0]
+        pick = rng.choice(len(sub), size=rows.size, p=(sub["it_weight"] / sub["it_weight"].sum()).to_numpy())
+        codes[rows] = sub["agency_code"].to_numpy()[pick]
+        types[rows] = sub["agency_type"].to_numpy()[pick]
     out["agency_code"] = codes
     out["agency_type"] = types
     # Opt-ins and contact: a realistic share leave a work e-mail (PII the ETL hashes and drops).
@@ -562,18 +565,17 @@ def _demographics(
             f"{surnames[int(rng.integers(len(surnames)))]}{'先生' if rng.random() < 0.6 else '小姐'}"
         )
         if kind[i] < 0.8:
-            email = (
-                _roster_email(people, out.iloc[i], used, rng, survey_month) if people is not None else None
-            )
-            if email is None:
-                email = f"it{wave}{i:05d}@{str(out['agency_code'].iloc[i]).lower()}.gov.tw"
+            found = _roster_email(people, out.iloc[i], used, rng, survey_month) if people is not None else None
+            if found is None:
+                contacts.append(f"it{wave}{i:05d}@{str(out['agency_code'].iloc[i]).lower()}.gov.tw")
             else:
-                email, code = email
-                out.iloc[i, out.columns.get_loc("agency_code")] = code
+                email, code = found
+                # The invitation link is the roster person's own agency.
+                out.at[i, "agency_code"] = code
                 sub = ag[ag["agency_code"] == code]
                 if len(sub):
-                    out.iloc[i, out.columns.get_loc("agency_type")] = str(sub["agency_type"].iloc[0])
-            contacts.append(email)
+                    out.at[i, "agency_type"] = str(sub["agency_type"].iloc[0])
+                contacts.append(email)
         else:
             contacts.append(f"09{int(rng.integers(10_000_000, 99_999_999)):08d}")
     out["contact"] = contacts
@@ -760,10 +762,10 @@ def _invalid_rows(rng: np.random.Generator, table: pd.DataFrame, book: Codebook)
     rows.append(r)
     dup = table.iloc[int(rng.integers(len(table)))].copy()  # the same submission exported twice
     rows.append(dup)
-    out = pd.DataFrame(rows, dtype=object)
+    out = pd.DataFrame(rows, dtype=object).reset_index(drop=True)
     seq = 90000
     for i in range(len(out) - 1):
-        out.iloc[i, out.columns.get_loc(c["submission_id"])] = f"{book.wave[2:]}-{seq + i:05d}"
+        out.at[i, c["submission_id"]] = f"{book.wave[2:]}-{seq + i:05d}"
     return out
 
 
