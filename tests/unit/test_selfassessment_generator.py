@@ -4,6 +4,7 @@ structure and engagement-driven gains, read back from the exported files."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,10 +12,13 @@ import pytest
 
 from etl.synth import SynthContext, roster, selfassessment
 
+WAVES_DIR: list[Path] = []  # where the module fixture wrote its files
+
 
 @pytest.fixture(scope="module")
 def waves(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     out = tmp_path_factory.mktemp("sa-demo")
+    WAVES_DIR[:] = [out]
     ctx = SynthContext(profile="demo", seed=2025, out=out)
     roster.generate(ctx)
     entries = selfassessment.generate(ctx)
@@ -105,17 +109,22 @@ def test_group_relations(waves: tuple[dict[str, pd.DataFrame], pd.DataFrame]) ->
     assert lead[df["tier"].isin(["middle", "senior"])].mean() > lead[df["tier"] == "basic"].mean() + 0.3
 
 
-def test_same_seed_same_bytes(tmp_path_factory: pytest.TempPathFactory) -> None:
-    digests = []
-    for run in ("a", "b"):
-        out = tmp_path_factory.mktemp(f"sa-det-{run}")
-        ctx = SynthContext(profile="demo", seed=7, out=out)
-        roster.generate(ctx)
-        selfassessment.generate(ctx)
-        digests.append(
-            {
-                p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted((out / "selfassessment").glob("*"))
-            }
-        )
+def test_same_seed_same_bytes(
+    waves: tuple[dict[str, pd.DataFrame], pd.DataFrame], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    out = tmp_path_factory.mktemp("sa-det")
+    ctx = SynthContext(profile="demo", seed=2025, out=out)
+    roster.generate(ctx)
+    selfassessment.generate(ctx)
+    for wave, frame in waves[0].items():
+        path = out / "selfassessment" / f"ai_selfassessment_{wave}.csv"
+        again = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        assert again.equals(frame)
+    digests = [
+        {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((folder / "selfassessment").glob("*"))
+        }
+        for folder in (out, WAVES_DIR[0])
+    ]
     assert len(digests[0]) == 2 and digests[0] == digests[1]
