@@ -404,3 +404,23 @@ def test_changed_file_with_loaded_keys_is_rejected_with_a_hint(raw: Path, tmp_pa
     assert "ConstraintException" in (report.files[0].message or "")
     assert "a changed file needs a rebuild" in (report.files[0].message or "")
     assert file_hash(db) == before
+
+
+def test_build_creates_the_demo_secret_load_never_does(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ETL_PSEUDONYM_SECRET", raising=False)
+    key_file = tmp_path / "secrets" / "pseudonym.key"
+    monkeypatch.setenv("ETL_PSEUDONYM_SECRET_FILE", str(key_file))
+    db = tmp_path / "s.duckdb"
+    assert pipeline.build(raw, db, feeds=fake_feeds()).ok
+    assert len(key_file.read_bytes()) == 64 and (key_file.stat().st_mode & 0o777) == 0o600
+    # A load reuses it; with the file gone, the load stops instead of inventing a new secret.
+    new = write(tmp_path / "in" / "r_202505.json", roster_doc(range(100, 103), month="2025-05-01"))
+    key_file.rename(tmp_path / "moved.key")
+    before = file_hash(db)
+    report = pipeline.load("roster", [new], db, feeds=fake_feeds())
+    assert report.exit_code == EXIT_ERROR and "no pseudonymisation secret" in (report.error or "")
+    assert file_hash(db) == before
+    (tmp_path / "moved.key").rename(key_file)
+    assert pipeline.load("roster", [new], db, feeds=fake_feeds()).ok
