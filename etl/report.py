@@ -110,6 +110,8 @@ class RunReport:
         lines: list[str] = []
         title = {"build": "建置 build", "load": "載入 load", "check": "稽核 check"}.get(self.mode, self.mode)
         lines.append(f"== {title}: {self.db}")
+        if self.mode == "check" and self.version_id:
+            lines.append(f"資料版本 data_version: {self.version_id}")
         if self.files:
             lines.append(
                 "檔案 file | 來源 feed | 編碼 encoding | 讀取 read | 載入 loaded | 隔離 quarantined | 狀態 status"
@@ -138,6 +140,8 @@ class RunReport:
             passed = sum(a.passed for a in self.audits)
             lines.append(f"稽核 audits: {passed}/{len(self.audits)} passed")
             for a in self.audits:
+                if a.passed and self.mode == "check":
+                    lines.append(f"    通過 passed {a.name}")
                 if not a.passed:
                     detail = (
                         a.error
