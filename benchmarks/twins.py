@@ -511,6 +511,15 @@ def _median_ms(func: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     return round(statistics.median(times), 3), result
 
 
+def _fallback_params(name: str) -> dict[str, Any]:
+    """Parameters for queries whose header has no `-- params:` line (the header documents them in prose)."""
+    if name == "staff_list":
+        from dashboard.auth.users import DEMO_AGENCY_CENTRAL
+
+        return {"agencies": [DEMO_AGENCY_CENTRAL], "today": "2025-12-31"}
+    return {}
+
+
 def run_twins(warehouse: Path, repeats: int = 7, threads: int = 2) -> dict[str, Any]:
     """Each dashboard query through the dashboard's Warehouse (as services run it) against its twin."""
     from dashboard.db import Warehouse, query_sql
@@ -523,7 +532,7 @@ def run_twins(warehouse: Path, repeats: int = 7, threads: int = 2) -> dict[str, 
     try:
         for path in sorted(QUERY_DIR.glob("*.sql")):
             name = path.stem
-            params = query_params(query_sql(name))
+            params = query_params(query_sql(name)) or _fallback_params(name)
             entry: dict[str, Any] = {"params": params}
             try:
                 wh.query(name, **params)  # warm-up: first-touch I/O is not the steady state
