@@ -1,6 +1,6 @@
 -- Purpose: coverage by AI talent route or by badge in one roster month: staff (same filters) who
 --          hold at least one valid award of that route/badge at the month's last day, and the
---          month's headcount as the denominator.
+--          month's headcount as the denominator (marts 110/111_mart_badges_*).
 -- Grain: one row per group_code (route code, or badge_code).
 -- Parameters: $group_by ('route' | 'badge'), $month (DATE, first of month; NULL = latest roster
 --   month), $kind ('badge' | 'certification' | NULL), $gov_level, $agencies, $tier, $personnel_type.
@@ -8,33 +8,29 @@
 WITH m AS (
     SELECT coalesce(CAST($month AS DATE), (SELECT max(month) FROM roster_month)) AS month
 ),
-staff AS (
-    SELECT sm.staff_key
-    FROM staff_month AS sm, m
-    WHERE sm.month = m.month
-      AND ($gov_level IS NULL OR sm.gov_level = $gov_level)
-      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], sm.agency_code))
-      AND ($tier IS NULL OR sm.tier = $tier)
-      AND ($personnel_type IS NULL OR sm.personnel_type = $personnel_type)
-),
 heads AS (
-    SELECT count(*) AS headcount FROM staff
+    SELECT coalesce(sum(c.headcount), 0) AS headcount
+    FROM mart_badges_coverage AS c, m
+    WHERE c.month = m.month
+      AND ($gov_level IS NULL OR c.gov_level = $gov_level)
+      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], c.agency_code))
+      AND ($tier IS NULL OR c.tier = $tier)
+      AND ($personnel_type IS NULL OR c.personnel_type = $personnel_type)
 ),
-valid AS (
-    SELECT a.staff_key, bc.badge_code, coalesce(bc.route, 'none') AS route
-    FROM badge_award AS a
-    JOIN badge_class AS bc ON bc.badge_code = a.badge_code
-    JOIN staff AS s ON s.staff_key = a.staff_key
-    CROSS JOIN m
-    WHERE a.awarded_on <= last_day(m.month)
-      AND (a.revoked_on IS NULL OR a.revoked_on > last_day(m.month))
-      AND (a.valid_until IS NULL OR a.valid_until >= last_day(m.month))
-      AND ($kind IS NULL OR bc.kind = $kind)
+held AS (
+    SELECT h.staff_key, h.badge_code, h.route
+    FROM mart_badges_holding AS h, m
+    WHERE h.month = m.month
+      AND ($kind IS NULL OR h.kind = $kind)
+      AND ($gov_level IS NULL OR h.gov_level = $gov_level)
+      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], h.agency_code))
+      AND ($tier IS NULL OR h.tier = $tier)
+      AND ($personnel_type IS NULL OR h.personnel_type = $personnel_type)
 ),
 expanded AS (
     SELECT v.staff_key,
            CASE WHEN $group_by = 'badge' THEN v.badge_code ELSE r.route_code END AS group_code
-    FROM valid AS v
+    FROM held AS v
     CROSS JOIN unnest(string_split(v.route, '|')) AS r(route_code)
 )
 SELECT (SELECT month FROM m) AS month, e.group_code, h.headcount,

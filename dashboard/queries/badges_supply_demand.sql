@@ -1,7 +1,7 @@
 -- Purpose: supply against demand per tier and IT-position competency: demand = mean Borda score in
 --          the survey wave (own-tier part) and its index against the category mean of that tier;
 --          supply = staff of that tier in the roster month holding a valid award aligned to the
---          competency, per 100 staff of the tier.
+--          competency, per 100 staff of the tier (marts 110/111_mart_badges_*).
 -- Grain: one row per tier x competency_code (surveyed competencies of the tier).
 -- Parameters: $wave (survey wave; NULL = latest), $month (DATE; NULL = latest roster month),
 --   $gov_level, $agencies (VARCHAR[]; NULL = all), $tier, $workgroup (survey side only),
@@ -35,28 +35,27 @@ demand_idx AS (
 m AS (
     SELECT coalesce(CAST($month AS DATE), (SELECT max(month) FROM roster_month)) AS month
 ),
-staff AS (
-    SELECT sm.staff_key, sm.tier
-    FROM staff_month AS sm, m
-    WHERE sm.month = m.month
-      AND ($gov_level IS NULL OR sm.gov_level = $gov_level)
-      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], sm.agency_code))
-      AND ($tier IS NULL OR sm.tier = $tier)
-      AND ($personnel_type IS NULL OR sm.personnel_type = $personnel_type)
-),
 heads AS (
-    SELECT tier, count(*) AS headcount FROM staff GROUP BY tier
+    SELECT c.tier, sum(c.headcount) AS headcount
+    FROM mart_badges_coverage AS c, m
+    WHERE c.month = m.month
+      AND ($gov_level IS NULL OR c.gov_level = $gov_level)
+      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], c.agency_code))
+      AND ($tier IS NULL OR c.tier = $tier)
+      AND ($personnel_type IS NULL OR c.personnel_type = $personnel_type)
+    GROUP BY c.tier
 ),
 supply AS (
-    SELECT s.tier, al.competency_code, count(DISTINCT s.staff_key) AS holders
-    FROM staff AS s
-    JOIN badge_award AS a ON a.staff_key = s.staff_key
-    JOIN badge_alignment AS al ON al.badge_code = a.badge_code
+    SELECT h.tier, al.competency_code, count(DISTINCT h.staff_key) AS holders
+    FROM mart_badges_holding AS h
+    JOIN badge_alignment AS al ON al.badge_code = h.badge_code
     CROSS JOIN m
-    WHERE a.awarded_on <= last_day(m.month)
-      AND (a.revoked_on IS NULL OR a.revoked_on > last_day(m.month))
-      AND (a.valid_until IS NULL OR a.valid_until >= last_day(m.month))
-    GROUP BY s.tier, al.competency_code
+    WHERE h.month = m.month
+      AND ($gov_level IS NULL OR h.gov_level = $gov_level)
+      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], h.agency_code))
+      AND ($tier IS NULL OR h.tier = $tier)
+      AND ($personnel_type IS NULL OR h.personnel_type = $personnel_type)
+    GROUP BY h.tier, al.competency_code
 )
 SELECT (SELECT wave FROM w) AS wave, (SELECT month FROM m) AS month,
        d.tier, d.category, d.competency_code, c.ai_related,
