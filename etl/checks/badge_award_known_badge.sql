@@ -1,5 +1,5 @@
 -- Purpose: awards reference known badge classes, alignments reference known badges, badge
---          classes reference known issuers, and an award does not expire before it was made.
+--          classes reference known issuers, and an award is not expired or revoked before it was made.
 -- Grain: one row per offending row group (none when the audit passes).
 -- Parameters: none.
 SELECT 'badge_award' AS table_name, 'badge_code' AS column_name, badge_code AS value, count(*) AS n
@@ -13,4 +13,8 @@ FROM badge_class WHERE issuer_id NOT IN (SELECT issuer_id FROM issuer) GROUP BY 
 UNION ALL
 SELECT 'badge_award', 'valid_until', 'before awarded_on', count(*)
 FROM badge_award WHERE valid_until < awarded_on
+HAVING count(*) > 0
+UNION ALL
+SELECT 'badge_award', 'revoked_on', 'before awarded_on', count(*)
+FROM badge_award WHERE revoked_on < awarded_on
 HAVING count(*) > 0;

@@ -61,16 +61,22 @@ def spell(n: int, start: str, end: str | None, **over: Any) -> dict[str, Any]:
     return row | over
 
 
+def answered(rid: str, **over: Any) -> dict[str, list[dict[str, Any]]]:
+    """A respondent with one ranked item in their own-tier part, so only the injected fault fails."""
+    part = points(rid, "it_basic_work", 1, 3, 3) | {"part_tier": over.get("tier", "basic")}
+    return {"survey_respondent": [respondent(rid, **over)], "survey_competency_points": [part]}
+
+
 # (feed, tables of the injected file, the one audit expected to fail)
 BAD_INPUTS: dict[str, tuple[str, dict[str, list[dict[str, Any]]], str]] = {
     "email_as_staff_key": (
         "survey",
-        {"survey_respondent": [respondent("R1", staff_key="someone@example.gov.tw")]},
+        answered("R1", staff_key="someone@example.gov.tw"),
         "no_raw_identifiers",
     ),
     "short_staff_key": (
         "survey",
-        {"survey_respondent": [respondent("R1", staff_key="abc123")]},
+        answered("R1", staff_key="abc123"),
         "no_raw_identifiers",
     ),
     "points_not_borda": (
@@ -97,7 +103,7 @@ BAD_INPUTS: dict[str, tuple[str, dict[str, list[dict[str, Any]]], str]] = {
         {"survey_competency_points": [points("R9", "it_basic_work", 1, 3, 3)]},
         "survey_orphans",
     ),
-    "unknown_tier": ("survey", {"survey_respondent": [respondent("R1", tier="executive")]}, "fk_survey"),
+    "unknown_tier": ("survey", answered("R1", tier="executive"), "fk_survey"),
     "unknown_competency": (
         "survey",
         {
@@ -106,7 +112,7 @@ BAD_INPUTS: dict[str, tuple[str, dict[str, list[dict[str, Any]]], str]] = {
         },
         "fk_survey",
     ),
-    "zero_weight": ("survey", {"survey_respondent": [respondent("R1", weight=0.0)]}, "survey_weights"),
+    "zero_weight": ("survey", answered("R1", weight=0.0), "survey_weights"),
     "overlapping_spells": (
         "roster",
         {"staff_history": [spell(500, "2025-01-01", "2025-06-30"), spell(500, "2025-06-01", None)]},
@@ -123,6 +129,57 @@ BAD_INPUTS: dict[str, tuple[str, dict[str, list[dict[str, Any]]], str]] = {
         "fk_roster",
     ),
     "mid_month": ("roster", {"roster_month": [{"month": "2025-03-15"}]}, "roster_month_first_day"),
+    "senior_tier_junior_rank": ("survey", answered("R1", tier="senior"), "tier_rules"),
+    "middle_tier_not_supervisor": (
+        "roster",
+        {"staff_history": [spell(503, "2025-01-01", None, tier="middle")]},
+        "tier_rules",
+    ),
+    "own_tier_part_missing": ("survey", {"survey_respondent": [respondent("R1")]}, "tier_rules"),
+    "wave_count_wrong": (
+        "survey",
+        answered("R1")
+        | {"survey_wave": [{"wave": "2025", "instrument": "moda_it_competency_2025", "n_responses": 2}]},
+        "survey_wave_counts",
+    ),
+    "restricted_overlap": (
+        "roster",
+        {
+            "staff_restricted": [
+                {
+                    "staff_key": key(504),
+                    "agency_code": AGENCY,
+                    "staff_number": "E1",
+                    "valid_from": "2025-01-01",
+                },
+                {
+                    "staff_key": key(504),
+                    "agency_code": AGENCY,
+                    "staff_number": "E2",
+                    "valid_from": "2025-02-01",
+                },
+            ]
+        },
+        "staff_history_spells",
+    ),
+    "revoked_before_award": (
+        "badges",
+        {
+            "badge_award": [
+                {
+                    "award_id": "x2",
+                    "badge_code": "badge_m1_intro",
+                    "staff_key": key(1),
+                    "awarded_on": "2025-08-01",
+                    "revoked_on": "2025-07-01",
+                    "source": "ob2",
+                    "verification": "hosted",
+                    "content_sha256": key(3),
+                }
+            ]
+        },
+        "badge_award_known_badge",
+    ),
     "selfassessment_out_of_scale": (
         "selfassessment",
         {

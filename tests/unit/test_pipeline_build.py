@@ -69,6 +69,18 @@ def raw(tmp_path: Path) -> Path:
                     "points": 0 if rank is None else 4 - rank,
                 }
                 for code, rank in [("it_basic_work", 1), ("it_law_practice", 2), ("it_ai_literacy", None)]
+            ]
+            + [
+                {
+                    "wave": "2025",
+                    "respondent_id": "R2",
+                    "part_tier": "basic",
+                    "category": "common",
+                    "competency_code": "it_cross_domain",
+                    "rank": 1,
+                    "k": 3,
+                    "points": 3,
+                }
             ],
         },
         "warnings": ["k mismatch: printed 3, observed 5 (contact someone@example.gov.tw)"],
