@@ -87,17 +87,18 @@ def _decorate(awards: pd.DataFrame, people: pd.DataFrame, ctx: SynthContext) -> 
     rng = ctx.rng("badges.decorate")
     n = len(awards)
     catalog = reference_table("badge_catalog").set_index("badge_code")
-    a = awards.copy()
+    a = awards  # decorated in place: the caller keeps only the result (memory at national scale)
     ob3 = (a["issuer_code"] == "csdi").to_numpy() | (
         (a["awarded_at"] >= WIDEN.start_time).to_numpy() & (rng.random(n) < OB3_SHARE_AFTER_WIDEN)
     )
     a["fmt"] = np.where(ob3, "ob3", "ob2")
     a["uuid"] = _uuids(rng, n)
     # One salt per issuer batch (issuer x format x month): the ETL hashes the vault once per salt.
-    batch = a["issuer_code"] + ":" + a["fmt"] + ":" + a["awarded_at"].dt.strftime("%Y%m")
-    keys = sorted(batch.unique())
-    salt_of = dict(zip(keys, [rng.bytes(8).hex() for _ in keys], strict=True))
-    a["salt"] = batch.map(salt_of)
+    month = (a["awarded_at"].dt.year * 100 + a["awarded_at"].dt.month).to_numpy()
+    batch = pd.MultiIndex.from_arrays([a["issuer_code"].to_numpy(), a["fmt"].to_numpy(), month])
+    group, keys = pd.factorize(batch, sort=True)
+    salts = np.array([rng.bytes(8).hex() for _ in range(len(keys))], dtype=object)
+    a["salt"] = salts[group]
     a["email"] = people["email"].to_numpy()[a["person"].to_numpy()]
     months = pd.to_numeric(a["badge_code"].map(catalog["expires_months"]), errors="coerce")
     exp = pd.Series(pd.NaT, index=a.index, dtype="datetime64[ns]")
