@@ -312,8 +312,15 @@ def send_export(
     (not allowed, too many rows, unknown format); refusals are audited too."""
     cfg = _config()
     fdict = _filters_dict(filters)
+    extra: dict[str, Any] = {}
+    agency = fdict.get("agency")
+    if agency is not None and scope.agencies is not None and str(agency) not in scope.agencies:
+        # A forged or stale agency was ignored by the services; the file must not claim it,
+        # and the audit log keeps the attempt.
+        fdict.pop("agency")
+        extra["ignored_agency"] = str(agency)
     audit = AuditLog(cfg.audit_log_path)
-    base = {"user": scope.user, "role": scope.role, "page": page, "format": fmt, "filters": fdict}
+    base = {"user": scope.user, "role": scope.role, "page": page, "format": fmt, "filters": fdict, **extra}
     try:
         check_allowed(df, scope, row_level, lang)
         table = clamp_to_scope(df, scope).drop(columns=[c for c in drop_columns if c in df.columns])

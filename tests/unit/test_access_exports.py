@@ -131,6 +131,7 @@ def test_send_export_metadata_audit_and_scope_clamp(app_ctx: Settings) -> None:
     meta_d = {r[0]: r[1] for r in meta}
     assert meta_d["User"] == "hr-central" and meta_d["Minimum cell size"] == "10"
     assert "tier=basic" in meta_d["Filters"] and meta_d["Agency scope"] == "C3005"
+    assert "C1001" not in meta_d["Filters"]  # the forged agency was ignored, and the file says so
     assert meta_d["Data version"] == "unknown"  # no warehouse in this unit test
     # another agency's row is dropped, the national row stays, the suppressed flag is not exported
     assert table[0] == ["agency_code", "n"] and [r[0] for r in table[1:]] == ["C3005", ""]
@@ -143,7 +144,7 @@ def test_send_export_metadata_audit_and_scope_clamp(app_ctx: Settings) -> None:
         and rec["rows"] == 2
         and rec["format"] == "csv"
     )
-    assert rec["filters"] == {"tier": "basic", "agency": "C1001"} and rec["page"] == "/badges"
+    assert rec["filters"] == {"tier": "basic"} and rec["ignored_agency"] == "C1001" and rec["page"] == "/badges"
 
 
 def test_send_export_refusals_are_audited(app_ctx: Settings) -> None:
