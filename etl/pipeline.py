@@ -612,6 +612,68 @@ def _previous_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return str(value) if value else None
 
 
+def _load_and_derive(
+    run: _Run,
+    plan: Sequence[tuple[str, Path]],
+    skipped: Sequence[tuple[str, Path, str]],
+    progress: bool | None,
+    derive_feeds: Sequence[str] | None,
+) -> None:
+    """Load every planned file feed by feed, then run the derive steps that have new input."""
+    by_feed: dict[str, list[Path]] = {}
+    for feed, path in plan:
+        by_feed.setdefault(feed, []).append(path)
+    for feed in FEEDS:
+        for skipped_feed, path, reason in skipped:
+            if skipped_feed == feed:
+                run.record_unloaded(feed, path, STATUS_SKIPPED, reason)
+        paths = by_feed.get(feed, [])
+        if not paths:
+            continue
+        try:
+            run.module(feed)
+        except PipelineError as exc:
+            for path in paths:
+                run.record_unloaded(feed, path, STATUS_REJECTED, str(exc))
+            continue
+        run.load_files(feed, paths, progress)
+        if feed == "roster" and not run.failed and run.loaded_in_run("roster"):
+            run.derive("roster")
+    if run.failed:
+        return
+    todo = list(derive_feeds) if derive_feeds is not None else list(FEEDS)
+    for feed in FEEDS:
+        if feed == "roster" or feed not in todo:
+            continue
+        # A feed's derive runs when this run loaded its files, or when it depends on a feed this
+        # run loaded and the warehouse holds its data (survey raking after a roster load).
+        # Nothing new, nothing to derive.
+        dependent = any(feed in DERIVE_AFTER.get(f, ()) and run.loaded_in_run(f) for f in FEEDS)
+        if run.loaded_in_run(feed) or (dependent and run.feed_has_data(feed)):
+            run.derive(feed)
+    run.step("refresh_counts", run.refresh_from_log)
+    if run.failed:
+        raise PipelineError("a derive step pushed a file's quarantine share over the threshold")
+
+
+def _publish(
+    tmp: Path, db: Path, vault: IdentityVault, tmp_vault: Path, vault_final: Path, *, write_vault: bool
+) -> None:
+    """fsync the closed candidate, replace the vault, then the live warehouse."""
+    _fsync(tmp)
+    if write_vault:
+        vault.save(tmp_vault)
+        _fsync(tmp_vault)
+        # The vault goes first: if the machine stops between the two replaces, the vault holds
+        # a superset of the keys, which is harmless.
+        os.replace(tmp_vault, vault_final)
+    os.replace(tmp, db)
+    # A WAL left beside the old file by a crashed writer was copied into the candidate (load)
+    # or is obsolete (build); DuckDB must never replay it onto the new file.
+    db.with_name(db.name + ".wal").unlink(missing_ok=True)
+    _fsync(db.parent)
+
+
 def _execute(
     mode: str,
     db: Path,
@@ -681,39 +743,8 @@ def _execute(
                     run.loaded_sha[sha] = (name, load_id)
             run.step("reference", run.load_reference)
 
-            by_feed: dict[str, list[Path]] = {}
-            for feed, path in plan:
-                by_feed.setdefault(feed, []).append(path)
-            for feed in FEEDS:
-                for skipped_feed, path, reason in skipped:
-                    if skipped_feed == feed:
-                        run.record_unloaded(feed, path, STATUS_SKIPPED, reason)
-                paths = by_feed.get(feed, [])
-                if not paths:
-                    continue
-                try:
-                    run.module(feed)
-                except PipelineError as exc:
-                    for path in paths:
-                        run.record_unloaded(feed, path, STATUS_REJECTED, str(exc))
-                    continue
-                run.load_files(feed, paths, progress)
-                if feed == "roster" and not run.failed and run.loaded_in_run("roster"):
-                    run.derive("roster")
+            _load_and_derive(run, plan, skipped, progress, derive_feeds)
             if not run.failed:
-                todo = list(derive_feeds) if derive_feeds is not None else list(FEEDS)
-                for feed in FEEDS:
-                    if feed == "roster" or feed not in todo:
-                        continue
-                    # A feed's derive runs when this run loaded its files, or when it depends on
-                    # a feed this run loaded and the warehouse holds its data (survey raking
-                    # after a roster load). Nothing new, nothing to derive.
-                    dependent = any(feed in DERIVE_AFTER.get(f, ()) and run.loaded_in_run(f) for f in FEEDS)
-                    if run.loaded_in_run(feed) or (dependent and run.feed_has_data(feed)):
-                        run.derive(feed)
-                run.step("refresh_counts", run.refresh_from_log)
-                if run.failed:
-                    raise PipelineError("a derive step pushed a file's quarantine share over the threshold")
                 run.run_sql(sql_dir)
                 report.version_id = run.step("data_version", run.write_data_version, mode, extra_inputs)
                 report.audits = run.step("audits", run_audits, con, checks_dir)
@@ -722,15 +753,9 @@ def _execute(
                 con.execute("CHECKPOINT").fetchall()
                 con.close()
                 con = None
-                _fsync(tmp)
-                if run.vault_changed or not incremental:
-                    vault.save(tmp_vault)
-                    _fsync(tmp_vault)
-                    # The vault goes first: if the machine stops between the two replaces, the
-                    # vault holds a superset of the keys, which is harmless.
-                    os.replace(tmp_vault, vault_final)
-                os.replace(tmp, db)
-                _fsync(db.parent)
+                _publish(
+                    tmp, db, vault, tmp_vault, vault_final, write_vault=run.vault_changed or not incremental
+                )
                 report.published = True
                 report.step_seconds["publish"] = time.perf_counter() - t0
         except PipelineError as exc:

@@ -436,3 +436,13 @@ def test_build_creates_the_demo_secret_load_never_does(
     assert file_hash(db) == before
     (tmp_path / "moved.key").rename(key_file)
     assert pipeline.load("roster", [new], db, feeds=fake_feeds()).ok
+
+
+def test_publish_drops_a_stale_wal_of_the_old_file(raw: Path, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    assert pipeline.build(raw, db, secret=SECRET, feeds=fake_feeds()).ok
+    stale = tmp_path / "w.duckdb.wal"
+    stale.write_bytes(b"left by a crashed writer of the old file")
+    report = pipeline.build(raw, db, secret=SECRET, feeds=fake_feeds())
+    assert report.published and not stale.exists()
+    assert pipeline.check(db).ok
