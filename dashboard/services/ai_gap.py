@@ -66,10 +66,18 @@ def suppress_by(
         out = df.copy()
         out["suppressed"] = pd.Series(dtype=bool)
         return out
+    n = pd.to_numeric(df[n_col], errors="coerce").fillna(0)
+    small = (n > 0) & (n < scope.min_cell)
+    if scope.unsuppressed or not small.any():
+        # Secondary suppression only ever starts from a primary-hidden cell: none, nothing to do.
+        return df.assign(suppressed=False).reset_index(drop=True)
     parts = []
     keys = list(split_cols)
     groups = df.groupby(keys, sort=False, dropna=False) if keys else [((), df)]
     for _, part in groups:
+        if not small.loc[part.index].any():
+            parts.append(part.assign(suppressed=False))
+            continue
         parts.append(
             suppress(
                 part, scope, n_col=n_col, value_cols=list(value_cols), group_cols=list(group_cols) or None
