@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
 
 from etl.context import reference_table
 from etl.feeds.survey_codebook import Codebook, Question, load_codebook
@@ -553,7 +551,7 @@ def _demographics(
     gives = interview | prize
     kind = rng.random(n)
     people = ctx.shared.get("roster_people")
-    used: set[int] = set()
+    pool = _RosterPool(people, survey_month, rng) if people is not None else None
     contacts, names = [], []
     surnames = "陳林黃張李王吳劉蔡楊許鄭謝郭洪"
     for i in range(n):
@@ -565,7 +563,9 @@ def _demographics(
             f"{surnames[int(rng.integers(len(surnames)))]}{'先生' if rng.random() < 0.6 else '小姐'}"
         )
         if kind[i] < 0.8:
-            found = _roster_email(people, out.iloc[i], used, rng, survey_month) if people is not None else None
+            found = (
+                pool.take(str(out.at[i, "gov_level"]), str(out.at[i, "tier"])) if pool is not None else None
+            )
             if found is None:
                 contacts.append(f"it{wave}{i:05d}@{str(out['agency_code'].iloc[i]).lower()}.gov.tw")
             else:
@@ -583,32 +583,34 @@ def _demographics(
     return out
 
 
-def _roster_email(
-    people: Any, row: pd.Series, used: set[int], rng: np.random.Generator, month: dt.date
-) -> tuple[str, str] | None:
-    """A roster person of the same government level and tier, active in the survey month."""
-    try:
-        pool = people
-        ts = pd.Timestamp(month)
-        mask = (pool["gov_level"] == row["gov_level"]) & (pool["tier"] == row["tier"])
-        if "is_direct_it" in pool:
-            mask &= pool["is_direct_it"].astype(bool)
-        if "first_month" in pool:
-            mask &= pool["first_month"] <= ts
-        if "last_month" in pool:
-            mask &= pool["last_month"].isna() | (pool["last_month"] >= ts)
-        cand = np.nonzero(mask.to_numpy())[0]
-        cand = np.array([c for c in cand[:5000] if c not in used]) if cand.size < 5000 else cand
-        if cand.size == 0:
-            return None
-        for _ in range(10):
-            c = int(cand[int(rng.integers(cand.size))])
-            if c not in used:
-                used.add(c)
-                return str(pool["email"].iloc[c]), str(pool["agency_code"].iloc[c])
-    except (KeyError, TypeError):
-        return None
-    return None
+class _RosterPool:
+    """Roster people by (government level, tier), active in the survey month, drawn without
+    replacement: a survey e-mail then belongs to a real roster person of the same kind."""
+
+    def __init__(self, people: Any, month: dt.date, rng: np.random.Generator) -> None:
+        self.by_cell: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        try:
+            pool = people
+            ts = pd.Timestamp(month)
+            mask = np.ones(len(pool), dtype=bool)
+            if "is_direct_it" in pool:
+                mask &= pool["is_direct_it"].astype(bool).to_numpy()
+            if "first_month" in pool:
+                mask &= (pool["first_month"] <= ts).to_numpy()
+            if "last_month" in pool:
+                mask &= (pool["last_month"].isna() | (pool["last_month"] >= ts)).to_numpy()
+            sub = pool[mask]
+            for (lv, tier), grp in sub.groupby(["gov_level", "tier"], sort=True):
+                order = rng.permutation(len(grp))
+                emails = grp["email"].astype(str).to_numpy()[order]
+                agencies = grp["agency_code"].astype(str).to_numpy()[order]
+                self.by_cell[(str(lv), str(tier))] = list(zip(emails, agencies, strict=True))
+        except (KeyError, TypeError, AttributeError):
+            self.by_cell = {}
+
+    def take(self, gov_level: str, tier: str) -> tuple[str, str] | None:
+        cell = self.by_cell.get((gov_level, tier))
+        return cell.pop() if cell else None
 
 
 def _timestamps(
@@ -782,29 +784,115 @@ def _cell(v: Any) -> Any:
     return v
 
 
+_XLSX_STATIC = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" '
+        'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" '
+        'Target="docProps/core.xml"/>'
+        "</Relationships>"
+    ),
+    "docProps/core.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        "<dc:creator>SurveyCake</dc:creator>"
+        '<dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:created>'
+        '<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:modified>'
+        "</cp:coreProperties>"
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="填答資料" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+        'Target="styles.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    ),
+}
+
+
+def _col_letter(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
-    """Write one sheet with fixed workbook properties and zip timestamps (same seed, same bytes)."""
-    wb = Workbook(write_only=True)
-    fixed = dt.datetime(2000, 1, 1)
-    wb.properties.creator = "SurveyCake"
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    ws = wb.create_sheet("填答資料")
-    ws.append(list(table.columns))
-    for rec in table.itertuples(index=False):
-        ws.append([None if _blank(v) else _cell(v) for v in rec])
-    buf = io.BytesIO()
-    wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    """A one-sheet workbook written directly as SpreadsheetML (inline strings): openpyxl's writer
+    took most of the generation time. Fixed properties and zip timestamps: same seed, same bytes."""
+    letters = [_col_letter(i) for i in range(len(table.columns))]
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="A1:{letters[-1]}{len(table) + 1}"/><sheetData>'
+    ]
+
+    def row_xml(r: int, values: list[Any]) -> str:
+        cells = []
+        for letter, v in zip(letters, values, strict=True):
+            if _blank(v):
+                continue
+            v = _cell(v)
+            ref = f"{letter}{r}"
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                cells.append(f'<c r="{ref}"><v>{v}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{xml_escape(str(v))}</t></is></c>')
+        return f'<row r="{r}">{"".join(cells)}</row>'
+
+    parts.append(row_xml(1, list(table.columns)))
+    for r, rec in enumerate(table.itertuples(index=False), start=2):
+        parts.append(row_xml(r, list(rec)))
+    parts.append("</sheetData></worksheet>")
+    files = dict(_XLSX_STATIC)
+    files["xl/worksheets/sheet1.xml"] = "".join(parts)
+    order = ["[Content_Types].xml", "_rels/.rels", "docProps/core.xml", "xl/workbook.xml",
+             "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml"]  # fmt: skip
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                # openpyxl stamps the save time into dcterms:modified; pin it.
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
-            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+        for name in order:
+            zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(zi, data)
+            dst.writestr(zi, files[name].encode("utf-8"))
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:

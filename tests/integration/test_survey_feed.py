@@ -319,3 +319,21 @@ def test_no_raw_identifiers_and_staff_keys(db: tuple[duckdb.DuckDBPyConnection, 
     keys = df["staff_key"].dropna()
     assert len(keys) == 50  # the vault knows 50 e-mails of the 2025 export
     assert keys.str.fullmatch(r"[0-9a-f]{64}").all()
+
+
+def test_acceptance_sql_on_demo_warehouse(demo_warehouse: Path, demo_raw_dir: Path) -> None:
+    """The same plain SQL over the pipeline-built demo warehouse (issue 3 acceptance)."""
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    try:
+        acceptance_checks(con)
+        waves = con.execute("SELECT wave, n_responses, kish_n_eff FROM survey_wave ORDER BY wave").fetchall()
+        assert [w[0] for w in waves] == ["2025", "2026"] and waves[0][1] == 2185
+        assert all(0 < w[2] < w[1] for w in waves)  # raked to the demo roster: n_eff below n
+        derived = con.execute(
+            "SELECT respondent_id, workgroup FROM survey_workgroup_assignment WHERE wave = '2025' AND method = 'pca_kmeans'"
+        ).fetchdf()
+        truth = pd.read_csv(demo_raw_dir / "truth" / "survey_workgroup_truth_2025.csv", dtype=str)
+        m = truth.merge(derived, on="respondent_id", suffixes=("_truth", "_derived"))
+        assert adjusted_rand_score(m["workgroup_truth"], m["workgroup_derived"]) >= 0.80
+    finally:
+        con.close()
