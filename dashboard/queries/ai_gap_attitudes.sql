@@ -11,9 +11,10 @@ WITH resp AS (
            coalesce(sm.tier, 'unknown') AS tier,
            coalesce(sm.personnel_type, 'unknown') AS personnel_type
     FROM selfassessment_respondent AS s
-    LEFT JOIN staff_month AS sm
+    LEFT JOIN staff_history AS sm  -- the stretch covering the wave's month (as staff_month)
       ON sm.staff_key = s.staff_key
-     AND sm.month = CAST(s.wave || '-01' AS DATE)
+     AND sm.valid_from <= CAST(s.wave || '-01' AS DATE)
+     AND (sm.valid_to IS NULL OR sm.valid_to >= CAST(s.wave || '-01' AS DATE))
     LEFT JOIN agency AS a ON a.agency_code = s.agency_code
     WHERE s.wave = $sa_wave
 ),

@@ -47,8 +47,10 @@ attrs AS (
            coalesce(sm.personnel_type, 'unknown') AS personnel_type
     FROM panel AS p
     LEFT JOIN earners AS e ON e.staff_key = p.staff_key
-    LEFT JOIN staff_month AS sm
-      ON sm.staff_key = p.staff_key AND sm.month = CAST($wave_from || '-01' AS DATE)
+    LEFT JOIN staff_history AS sm  -- the stretch covering the first wave's month
+      ON sm.staff_key = p.staff_key
+     AND sm.valid_from <= CAST($wave_from || '-01' AS DATE)
+     AND (sm.valid_to IS NULL OR sm.valid_to >= CAST($wave_from || '-01' AS DATE))
 )
 SELECT CASE $group_by
            WHEN 'tier' THEN tier

@@ -9,8 +9,9 @@ WITH d AS (
 ),
 staff AS (
     SELECT sm.staff_key
-    FROM staff_month AS sm, d
-    WHERE sm.month = date_trunc('month', d.as_of)
+    FROM staff_history AS sm, d  -- the stretches covering the as-of month (as staff_month)
+    WHERE sm.valid_from <= date_trunc('month', d.as_of)
+      AND (sm.valid_to IS NULL OR sm.valid_to >= date_trunc('month', d.as_of))
       AND ($gov_level IS NULL OR sm.gov_level = $gov_level)
       AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], sm.agency_code))
       AND ($tier IS NULL OR sm.tier = $tier)

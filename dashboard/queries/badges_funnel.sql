@@ -11,8 +11,8 @@ WITH m AS (
 ),
 staff AS (
     SELECT sm.staff_key
-    FROM staff_month AS sm, m
-    WHERE sm.month = m.month
+    FROM staff_history AS sm, m  -- the stretches covering the month (as staff_month)
+    WHERE sm.valid_from <= m.month AND (sm.valid_to IS NULL OR sm.valid_to >= m.month)
       AND ($gov_level IS NULL OR sm.gov_level = $gov_level)
       AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], sm.agency_code))
       AND ($tier IS NULL OR sm.tier = $tier)
