@@ -210,9 +210,11 @@ def _names(df: pd.DataFrame, lang: str, by: str = "gov_level") -> pd.DataFrame:
         out["badge_code"] = [label("badge", c, lang) for c in out["badge_code"]]
     if "scope_level" in out:
         out["scope_level"] = [t(f"badges.{s}", lang) for s in out["scope_level"]]
-    for col in ("month", "expiry_month"):
+    if "month" in out:
+        out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
+    for col in ("first_expiry", "last_expiry"):
         if col in out:
-            out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m")
+            out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d")
     return out
 
 
@@ -248,7 +250,7 @@ SUPPLY_COLS = (
     "per100",
     "todo",
 )
-EXPIRING_COLS = ("expiry_month", "badge_code", "n")
+EXPIRING_COLS = ("badge_code", "n", "first_expiry", "last_expiry")
 
 
 @dash.callback(

@@ -1,6 +1,7 @@
 -- Purpose: awards held by staff on the latest roster month that are valid at the as-of date and
---          expire within the next 90 days (renewal planning).
--- Grain: one row per badge_code x expiry month.
+--          expire within the next 90 days (renewal planning), per badge (finer cells would mostly
+--          fall under the suppression threshold).
+-- Grain: one row per badge_code.
 -- Parameters: $as_of (DATE; NULL = last day of the latest roster month), $gov_level, $agencies
 --   (VARCHAR[]; NULL = all), $tier, $personnel_type.
 -- params: {"as_of": null, "gov_level": null, "agencies": null, "tier": null, "personnel_type": null}
@@ -17,8 +18,8 @@ staff AS (
       AND ($tier IS NULL OR sm.tier = $tier)
       AND ($personnel_type IS NULL OR sm.personnel_type = $personnel_type)
 )
-SELECT a.badge_code, bc.kind, CAST(date_trunc('month', a.valid_until) AS DATE) AS expiry_month,
-       count(*) AS n, min(d.as_of) AS as_of
+SELECT a.badge_code, bc.kind, count(*) AS n,
+       min(a.valid_until) AS first_expiry, max(a.valid_until) AS last_expiry, min(d.as_of) AS as_of
 FROM badge_award AS a
 JOIN badge_class AS bc ON bc.badge_code = a.badge_code
 JOIN staff AS s ON s.staff_key = a.staff_key
@@ -27,5 +28,5 @@ WHERE a.awarded_on <= d.as_of
   AND (a.revoked_on IS NULL OR a.revoked_on > d.as_of)
   AND a.valid_until > d.as_of
   AND a.valid_until <= d.as_of + INTERVAL 90 DAY
-GROUP BY a.badge_code, bc.kind, expiry_month
-ORDER BY expiry_month, a.badge_code;
+GROUP BY a.badge_code, bc.kind
+ORDER BY n DESC, a.badge_code;

@@ -190,9 +190,10 @@ def supply_demand(scope: Scope, filters: Filters, month: str | None = None) -> p
 
 @service_cache
 def expiring(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Awards held by current staff that expire in the next 90 days, by badge and expiry month."""
+    """Awards held by current staff that expire in the next 90 days, per badge."""
     df = run("badges_expiring", as_of=None, **roster_params(scope, filters))
     if df.empty:
-        return pd.DataFrame(columns=["badge_code", "kind", "expiry_month", "n", "as_of", "suppressed"])
-    df["expiry_month"] = pd.to_datetime(df["expiry_month"])
-    return suppress_by(df, scope, ["expiry_month"], ["badge_code"], [])
+        return pd.DataFrame(
+            columns=["badge_code", "kind", "n", "first_expiry", "last_expiry", "as_of", "suppressed"]
+        )
+    return suppress_by(df, scope, [], [], ["first_expiry", "last_expiry"])

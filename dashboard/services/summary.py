@@ -173,8 +173,12 @@ def _finding_last_everywhere(scope: Scope, filters: Filters) -> list[dict[str, A
     if any((latest, tier) in hidden for tier in cur["tier"].unique()):
         return []
     out: list[dict[str, Any]] = []
+    tiers_in_data = cur["tier"].nunique()
     for (category, code), part in cur.groupby(["category", "competency_code"]):
         tiers = sorted(part["tier"].unique())
+        # "last in every tier" needs several tiers, unless the selection has only one
+        if len(tiers) < min(2, tiers_in_data):
+            continue
         is_last = all(int(r["rank"]) == int(r["n_items"]) for _, r in part.iterrows())
         if not is_last:
             continue
@@ -252,7 +256,8 @@ def _finding_borich(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
     df = df[df["mwds"].notna()]
     if df.empty:
         return []
-    tops = df.sort_values("mwds", ascending=False).groupby("group_code").head(1)
+    known = df[df["group_code"] != "unknown"]  # people not matched to the roster are no tier
+    tops = known.sort_values("mwds", ascending=False).groupby("group_code").head(1)
     overall = ai_gap.borich(scope, filters, group_by="national")
     overall = overall[overall["mwds"].notna()]
     if overall.empty:

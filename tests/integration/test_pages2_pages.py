@@ -110,7 +110,7 @@ def test_badges_callbacks_show_service_numbers(app: Any) -> None:
     assert "名稱-badge_mod1_intro" in _text(by_table)  # catalog names from the warehouse, not codes
     assert list(km_fig.data[1].y) == pytest.approx([0.25, 0.5, 0.75])
     assert list(funnel_fig.data[0].x) == [2, 1, 0]
-    assert "2026-08" in _text(expiring)
+    assert "2026-08-31" in _text(expiring)
     assert "AI 素養" in _text(supply_table)
 
 

@@ -369,7 +369,7 @@ def test_supply_demand_quadrant() -> None:
 def test_expiring_next_90_days() -> None:
     df = badges.expiring(OPEN, ALL)
     assert df[["badge_code", "n"]].to_dict("records") == [{"badge_code": "badge_mod1_intro", "n": 1}]
-    assert df["expiry_month"].iloc[0] == pd.Timestamp("2026-08-01")
+    assert pd.Timestamp(df["first_expiry"].iloc[0]) == pd.Timestamp("2026-08-31")
 
 
 def test_badges_scope_hr_sees_own_agency_only() -> None:
