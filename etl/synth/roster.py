@@ -512,6 +512,31 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     path.write_bytes(buf.getvalue().encode("cp950", errors="strict"))
 
 
+def _write_snapshot_chunked(
+    p: pd.DataFrame, m: int, rng: np.random.Generator, names: dict[str, str], path: Path, chunk: int = 50_000
+) -> int:
+    """The national full snapshot, rendered and written in chunks to bound memory."""
+    act = p[active_mask(p, m)]
+    _, agency = _state(act, m)
+    act = act.iloc[np.lexsort((act["staff_number"].to_numpy(), agency))]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    total = 0
+    with open(path, "wb") as fh:
+        for start in range(0, len(act), chunk):
+            part = render_rows(act.iloc[start : start + chunk], m, rng, names)
+            # One exact duplicate row per chunk, as in the demo exports.
+            dup = part.iloc[[int(rng.integers(0, len(part)))]]
+            part = pd.concat([part, dup]).sort_index(kind="stable")
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\r\n")
+            if start == 0:
+                writer.writerow(list(part.columns))
+            writer.writerows(part.to_numpy(dtype=object).tolist())
+            fh.write(buf.getvalue().encode("cp950", errors="strict"))
+            total += len(part)
+    return total
+
+
 def _snapshot_frame(
     p: pd.DataFrame, m: int, rng: np.random.Generator, names: dict[str, str], n_dups: int
 ) -> pd.DataFrame:
@@ -632,11 +657,10 @@ def generate(ctx: SynthContext) -> list[ManifestEntry]:
             day = _month_end(m).isoformat()
             entries.append(ManifestEntry("roster", rel, len(rows), day, day, "csv-cp950"))
     else:
-        rows = _snapshot_frame(p, 0, rng, names, n_dups=5)
         rel = f"roster/webhr_roster_{MONTHS[0]:%Y%m}.csv"
-        _write_csv(rows, ctx.out / rel)
+        n_rows = _write_snapshot_chunked(p, 0, rng, names, ctx.out / rel)
         day = _month_end(0).isoformat()
-        entries.append(ManifestEntry("roster", rel, len(rows), day, day, "csv-cp950"))
+        entries.append(ManifestEntry("roster", rel, n_rows, day, day, "csv-cp950"))
         for m in range(1, N_MONTHS):
             rows = _change_frame(p, m, rng, names)
             rel = f"roster/webhr_changes_{MONTHS[m]:%Y%m}.csv"
