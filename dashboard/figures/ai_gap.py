@@ -137,6 +137,7 @@ def ipa_quadrant(df: pd.DataFrame, lang: str) -> go.Figure:
     data = df.dropna(subset=["mean_importance", "mean_proficiency"])
     if data.empty:
         return empty(t("ai_gap.no_data", lang))
+    top = set(data.nlargest(5, "mwds")["competency_code"]) if "mwds" in data else set()
     x_mean = float(data["mean_proficiency"].mean())
     y_mean = float(data["mean_importance"].mean())
     fig = go.Figure(
@@ -144,7 +145,9 @@ def ipa_quadrant(df: pd.DataFrame, lang: str) -> go.Figure:
             x=data["mean_proficiency"],
             y=data["mean_importance"],
             mode="markers+text",
-            text=[label("competency", c, lang) for c in data["competency_code"]],
+            # names of the five largest gaps only: all fourteen would overlap
+            text=[label("competency", c, lang) if c in top else "" for c in data["competency_code"]],
+            hovertext=[label("competency", c, lang) for c in data["competency_code"]],
             textposition="top center",
             marker={"size": 10, "color": SERIES[0]},
             customdata=data[["mwds", "n"]].to_numpy(),

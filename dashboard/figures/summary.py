@@ -8,11 +8,10 @@ import plotly.graph_objects as go
 from dashboard.figures import ai_gap as gap_fig
 from dashboard.figures import badges as badge_fig
 
-PRINT_WIDTH = 680  # px: fits the A4 text column of assets/print.css at 96 dpi
-
 
 def _compact(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(height=height, width=PRINT_WIDTH, margin={"l": 10, "r": 10, "t": 40, "b": 30})
+    # No fixed width: the figure fills its column on screen and on A4 paper (assets/print.css).
+    fig.update_layout(height=height, autosize=True, margin={"l": 10, "r": 10, "t": 40, "b": 30})
     fig.update_layout(title_font_size=13, font_size=11)
     return fig
 

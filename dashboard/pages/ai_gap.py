@@ -198,6 +198,9 @@ def _filters(ids: Sequence[Mapping[str, str]], values: Sequence[Any], scope: Sco
 def _fmt_rows(df: pd.DataFrame, lang: str, group_by: str) -> pd.DataFrame:
     """Codes -> catalog names for the table alternatives (no raw codes on screen)."""
     out = df.copy()
+    for col in _COUNTS:
+        if col in out:
+            out[col] = pd.to_numeric(out[col], errors="coerce").round().astype("Int64")
     if "competency_code" in out:
         out["competency_code"] = [label("competency", c, lang) for c in out["competency_code"]]
     if "attitude_code" in out:
@@ -214,6 +217,8 @@ def _fmt_rows(df: pd.DataFrame, lang: str, group_by: str) -> pd.DataFrame:
 
 
 _CATS = ("common", "technical", "management")
+# Whole numbers in the table alternatives (suppression turns them into floats with gaps).
+_COUNTS = ("n", "n_mentioned", "rank", "n_items", "target_rank", "rank_gap", "rank_change")
 
 
 def _cols(lang: str, names: Sequence[str]) -> dict[str, str]:

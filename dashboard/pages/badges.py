@@ -194,6 +194,10 @@ def _kind(kind: str | None) -> str | None:
 def _names(df: pd.DataFrame, lang: str, by: str = "gov_level") -> pd.DataFrame:
     """Codes -> catalog names for the table alternatives (no raw codes on screen)."""
     out = df.copy()
+    for col in ("n", "headcount", "holders", "events", "censored", "n_at_risk", "t"):
+        if col in out:
+            # whole numbers (suppression turns them into floats with gaps)
+            out[col] = pd.to_numeric(out[col], errors="coerce").round().astype("Int64")
     if "group_code" in out:
         out["group_code"] = [fig.group_name(by, str(c), lang) for c in out["group_code"]]
     if "event" in out:

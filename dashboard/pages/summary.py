@@ -124,15 +124,21 @@ def _headline_cards(df: pd.DataFrame, lang: str) -> list[Any]:
     return cards
 
 
+def _number(key: str, value: Any, lang: str) -> str:
+    """One number behind a finding; codes are shown by their catalog names."""
+    if key in ("competency", "tier"):
+        value = label(key, str(value), lang)
+    elif isinstance(value, float):
+        value = f"{value:.3f}"
+    return f"{key} = {value}"
+
+
 def _findings(df: pd.DataFrame, lang: str) -> Any:
     if df.empty:
         return html.P(t("summary.no_findings", lang), id=P("no-findings"))
     items = []
     for i, row in df.iterrows():
-        numbers = ", ".join(
-            f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = {v}"
-            for k, v in dict(row["numbers"]).items()
-        )
+        numbers = ", ".join(_number(k, v, lang) for k, v in dict(row["numbers"]).items())
         items.append(
             html.Li(
                 [

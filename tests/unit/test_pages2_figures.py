@@ -147,4 +147,4 @@ def test_monthly_chart_series() -> None:
 
 def test_summary_figures_fit_print_width() -> None:
     fig = sf.ai_gap_compact(_gap(), "en")
-    assert fig.layout.width == sf.PRINT_WIDTH and fig.layout.height <= 340
+    assert fig.layout.width is None and fig.layout.autosize and fig.layout.height <= 340
