@@ -56,13 +56,19 @@ def _headers(page: Any, table_id: str) -> list[str]:
     )
 
 
+def _slow(page: Any) -> Any:
+    # Uncached first renders of six charts on a shared 2-core machine can take a while.
+    page.set_default_timeout(90_000)
+    return page
+
+
 def _num(text: str) -> float:
     return float(text.replace(",", "").replace("%", ""))
 
 
 @pytest.mark.parametrize("lang", ["zh-TW", "en"])
 def test_pages_render_in_both_languages(browser_page: Any, lang: str) -> None:
-    page = browser_page
+    page = _slow(browser_page)
     login(page, "planner")
     set_pref(page, "lang", lang)
     for path, (selector, titles) in PAGES.items():
@@ -78,7 +84,7 @@ def test_pages_render_in_both_languages(browser_page: Any, lang: str) -> None:
 def test_ai_gap_numbers_equal_sql(browser_page: Any, live_server: Any) -> None:
     if not _has(live_server, "survey_competency_points"):
         pytest.skip("served warehouse has no survey points")
-    page = browser_page
+    page = _slow(browser_page)
     login(page, "planner")
     set_pref(page, "lang", "en")
     page.goto("/ai-gap?weighted=0")
@@ -117,7 +123,7 @@ def test_ai_gap_numbers_equal_sql(browser_page: Any, live_server: Any) -> None:
 def test_badges_numbers_equal_sql(browser_page: Any, live_server: Any) -> None:
     if not _has(live_server, "badge_award"):
         pytest.skip("served warehouse has no badge awards")
-    page = browser_page
+    page = _slow(browser_page)
     login(page, "planner")
     set_pref(page, "lang", "en")
     page.goto("/badges")
@@ -145,7 +151,7 @@ def test_badges_numbers_equal_sql(browser_page: Any, live_server: Any) -> None:
 def test_summary_numbers_and_a4_print(browser_page: Any, live_server: Any) -> None:
     if not _has(live_server, "survey_respondent"):
         pytest.skip("served warehouse has no survey")
-    page = browser_page
+    page = _slow(browser_page)
     login(page, "executive")
     page.goto("/summary?weighted=0")
     wait_for_dash(page, "#sum-headlines")
@@ -187,7 +193,7 @@ def test_summary_numbers_and_a4_print(browser_page: Any, live_server: Any) -> No
 def test_agency_hr_sees_own_agency_and_benchmark(browser_page: Any, live_server: Any) -> None:
     if not _has(live_server, "badge_award"):
         pytest.skip("served warehouse has no badge awards")
-    page = browser_page
+    page = _slow(browser_page)
     login(page, "hr-county")
     set_pref(page, "lang", "en")
     page.goto("/badges?agency=C1001")  # a forged foreign agency is ignored
