@@ -24,7 +24,13 @@ P = comp.ids("aig")
 PAGE = "/ai-gap"
 GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
 # The services a benchmark can time as service(scope, filters).
-SERVICES = (svc.priority_gap, svc.mention_rate, svc.borich, svc.attitudes, svc.earners)
+SERVICES = {
+    "ai_gap_priority_gap": svc.priority_gap,
+    "ai_gap_mention_rate": svc.mention_rate,
+    "ai_gap_borich": svc.borich,
+    "ai_gap_attitudes": svc.attitudes,
+    "ai_gap_earners": svc.earners,
+}
 TABLES = ("gap", "mention", "borich", "attitudes", "earners")
 GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
 

@@ -24,15 +24,15 @@ dash.register_page(__name__, path="/badges", title="Badge uptake", name="Badges"
 P = comp.ids("bdg")
 GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
 # The services a benchmark can time as service(scope, filters).
-SERVICES = (
-    svc.monthly,
-    svc.coverage_trend,
-    svc.coverage_by,
-    svc.first_badge,
-    svc.funnel,
-    svc.supply_demand,
-    svc.expiring,
-)
+SERVICES = {
+    "badges_monthly": svc.monthly,
+    "badges_coverage_trend": svc.coverage_trend,
+    "badges_coverage_by": svc.coverage_by,
+    "badges_first_badge": svc.first_badge,
+    "badges_funnel": svc.funnel,
+    "badges_supply_demand": svc.supply_demand,
+    "badges_expiring": svc.expiring,
+}
 TABLES = ("monthly", "coverage", "km", "funnel", "supply", "expiring")
 GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
 # The roster has no work group and no survey weights: those filters do not apply here.

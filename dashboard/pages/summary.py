@@ -25,7 +25,12 @@ dash.register_page(__name__, path="/summary", title="Executive summary", name="S
 P = comp.ids("sum")
 GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
 # The services a benchmark can time as service(scope, filters).
-SERVICES = (svc.headlines, svc.findings)
+SERVICES = {
+    "summary_headlines": svc.headlines,
+    "summary_findings": svc.findings,
+    "ai_gap_priority_gap": ai_gap.priority_gap,
+    "badges_coverage_trend": badges.coverage_trend,
+}
 GRAPH_CONFIG: Any = {"displaylogo": False, "staticPlot": True}
 FIELDS = ("wave", "gov_level", "agency", "tier", "personnel_type", "weighted")
 
