@@ -407,11 +407,11 @@ def derive(con: duckdb.DuckDBPyConnection, ctx: LoadContext) -> list[str]:
     warnings: list[str] = []
     ((backfill,),) = con.execute(
         "SELECT count(*) FROM (SELECT DISTINCT CAST(month AS DATE) AS m FROM roster_load_months WHERE kind = 'snapshot') s "
-        "WHERE s.m <= (SELECT max(month) FROM roster_month)"
+        "WHERE s.m < (SELECT max(month) FROM roster_month)"
     ).fetchall()
     if backfill:
         warnings.append(
-            f"{backfill} snapshot month(s) at or before the latest month already loaded: spells that continue past "
+            f"{backfill} snapshot month(s) before the latest month already loaded: spells that continue past "
             "such a month are only exact after a full rebuild (python -m etl build)"
         )
     before = _count(con, "staff_history")

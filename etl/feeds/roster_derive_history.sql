@@ -14,6 +14,9 @@ SELECT staff_key, valid_from AS month, 'state' AS kind, 2 AS prio,
        agency_code, gov_level, agency_type, rank_class, grade, grade_max, is_supervisor,
        personnel_type, job_series, tier, is_direct_it, sex, birth_year, hire_date, load_id
 FROM staff_history
+-- A full snapshot of a month replaces what the history said about that month (a corrected
+-- re-export of the latest month): spells starting in it come from the new rows only.
+WHERE valid_from NOT IN (SELECT CAST(month AS DATE) FROM roster_load_months WHERE kind = 'snapshot')
 UNION ALL
 SELECT staff_key, CAST(valid_to + INTERVAL 1 DAY AS DATE), 'leave', 1,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, load_id

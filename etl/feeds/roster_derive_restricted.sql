@@ -8,6 +8,9 @@ CREATE OR REPLACE TEMP TABLE _rr_events AS
 SELECT staff_key, valid_from AS month, 'state' AS kind, 2 AS prio, agency_code, staff_number, unit_name,
        '' AS load_id
 FROM staff_restricted
+-- A full snapshot of a month replaces what the history said about that month (a corrected
+-- re-export of the latest month): spells starting in it come from the new rows only.
+WHERE valid_from NOT IN (SELECT CAST(month AS DATE) FROM roster_load_months WHERE kind = 'snapshot')
 UNION ALL
 SELECT staff_key, CAST(valid_to + INTERVAL 1 DAY AS DATE), 'leave', 1, NULL, NULL, NULL, ''
 FROM staff_restricted

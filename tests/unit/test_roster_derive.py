@@ -181,6 +181,30 @@ def test_incremental_month_equals_full_build(
     ).fetchall() == [("L2",)]
 
 
+def test_corrected_reexport_of_the_latest_month_replaces_it(
+    tmp_path: Path, ctx: LoadContext, con: duckdb.DuckDBPyConnection
+) -> None:
+    load(
+        con,
+        ctx,
+        [snapshot(tmp_path, "202501", {"A": {}, "B": {}}), snapshot(tmp_path, "202502", {"A": {}, "E": {}})],
+    )
+    fixed = tmp_path / "fixed"
+    fixed.mkdir()
+    # The corrected February export: E was listed by mistake, B is still there, A was promoted.
+    warnings = load(
+        con, ctx, [snapshot(fixed, "202502", {"A": {"grade": "薦任第八職等"}, "B": {}})], load_id="L2"
+    )
+    assert not any("rebuild" in w for w in warnings)
+    assert spells(con, "E") == []
+    assert spells(con, "B") == [(D(2025, 1, 1), None, 7, "C1001")]
+    assert spells(con, "A") == [
+        (D(2025, 1, 1), D(2025, 1, 31), 7, "C1001"),
+        (D(2025, 2, 1), None, 8, "C1001"),
+    ]
+    assert con.execute("SELECT count(*) FROM roster_month").fetchall() == [(2,)]
+
+
 def test_reloading_an_older_month_warns(
     tmp_path: Path, ctx: LoadContext, con: duckdb.DuckDBPyConnection
 ) -> None:
