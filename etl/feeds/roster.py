@@ -411,8 +411,8 @@ def derive(con: duckdb.DuckDBPyConnection, ctx: LoadContext) -> list[str]:
     ).fetchall()
     if backfill:
         warnings.append(
-            f"{backfill} snapshot month(s) before the latest month already loaded: spells that continue past "
-            "such a month are only exact after a full rebuild (python -m etl build)"
+            f"{backfill} snapshot month(s) before the latest month already loaded (backfill): the history "
+            "was re-stated at the next loaded month"
         )
     before = _count(con, "staff_history")
     for name in ("roster_derive_history.sql", "roster_derive_restricted.sql", "roster_derive_finish.sql"):

@@ -10,5 +10,6 @@ WHERE CAST(month AS DATE) NOT IN (SELECT month FROM roster_month)
 ORDER BY month;
 
 DROP TABLE _rh_snap_months;
+DROP TABLE _rh_reentry_months;
 DROP TABLE roster_snapshot_rows;
 DROP TABLE roster_load_months;

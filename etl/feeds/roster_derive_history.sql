@@ -8,6 +8,16 @@
 -- existing history is a state, the day after its end a leave; a staging snapshot or change row is
 -- a state, a change row of a leaving kind a leave. A full snapshot month implies a leave for
 -- everyone present just before it who is not listed. Consecutive equal states collapse.
+-- A snapshot month loaded between months already in the warehouse (a backfill) also re-states
+-- the history at the next already-loaded month, so that spells continuing past it survive.
+
+CREATE OR REPLACE TEMP TABLE _rh_snap_months AS
+SELECT DISTINCT CAST(month AS DATE) AS month FROM roster_load_months WHERE kind = 'snapshot';
+
+CREATE OR REPLACE TEMP TABLE _rh_reentry_months AS
+WITH old AS (SELECT month FROM roster_month WHERE month NOT IN (SELECT month FROM _rh_snap_months))
+SELECT DISTINCT (SELECT min(o.month) FROM old AS o WHERE o.month > s.month) AS month
+FROM _rh_snap_months AS s;
 
 CREATE OR REPLACE TEMP TABLE _rh_events AS
 SELECT staff_key, valid_from AS month, 'state' AS kind, 2 AS prio,
@@ -16,7 +26,14 @@ SELECT staff_key, valid_from AS month, 'state' AS kind, 2 AS prio,
 FROM staff_history
 -- A full snapshot of a month replaces what the history said about that month (a corrected
 -- re-export of the latest month): spells starting in it come from the new rows only.
-WHERE valid_from NOT IN (SELECT CAST(month AS DATE) FROM roster_load_months WHERE kind = 'snapshot')
+WHERE valid_from NOT IN (SELECT month FROM _rh_snap_months)
+UNION ALL
+SELECT h.staff_key, r.month, 'state', 2,
+       h.agency_code, h.gov_level, h.agency_type, h.rank_class, h.grade, h.grade_max, h.is_supervisor,
+       h.personnel_type, h.job_series, h.tier, h.is_direct_it, h.sex, h.birth_year, h.hire_date, h.load_id
+FROM staff_history AS h
+JOIN _rh_reentry_months AS r
+  ON r.month IS NOT NULL AND h.valid_from <= r.month AND (h.valid_to IS NULL OR h.valid_to >= r.month)
 UNION ALL
 SELECT staff_key, CAST(valid_to + INTERVAL 1 DAY AS DATE), 'leave', 1,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, load_id
@@ -35,9 +52,6 @@ FROM roster_snapshot_rows;
 CREATE OR REPLACE TEMP TABLE _rh_events1 AS
 SELECT * FROM _rh_events
 QUALIFY row_number() OVER (PARTITION BY staff_key, month ORDER BY prio DESC, load_id DESC) = 1;
-
-CREATE OR REPLACE TEMP TABLE _rh_snap_months AS
-SELECT DISTINCT CAST(month AS DATE) AS month FROM roster_load_months WHERE kind = 'snapshot';
 
 -- Implied leaves: present (state) at an event and not listed in the next full snapshot month
 -- that comes before the person's next event.

@@ -2,7 +2,8 @@
 --          the existing staff_restricted into spells (same method as roster_derive_history.sql).
 -- Grain: staff_restricted = one row per person, agency and unchanged (staff number, unit) stretch;
 --        valid_to inclusive, NULL while current.
--- Parameters: none. Reads roster_snapshot_rows, _rh_snap_months (left by the history step).
+-- Parameters: none. Reads roster_snapshot_rows, _rh_snap_months and _rh_reentry_months (left by
+--             the history step).
 
 CREATE OR REPLACE TEMP TABLE _rr_events AS
 SELECT staff_key, valid_from AS month, 'state' AS kind, 2 AS prio, agency_code, staff_number, unit_name,
@@ -10,7 +11,12 @@ SELECT staff_key, valid_from AS month, 'state' AS kind, 2 AS prio, agency_code, 
 FROM staff_restricted
 -- A full snapshot of a month replaces what the history said about that month (a corrected
 -- re-export of the latest month): spells starting in it come from the new rows only.
-WHERE valid_from NOT IN (SELECT CAST(month AS DATE) FROM roster_load_months WHERE kind = 'snapshot')
+WHERE valid_from NOT IN (SELECT month FROM _rh_snap_months)
+UNION ALL
+SELECT h.staff_key, r.month, 'state', 2, h.agency_code, h.staff_number, h.unit_name, ''
+FROM staff_restricted AS h
+JOIN _rh_reentry_months AS r
+  ON r.month IS NOT NULL AND h.valid_from <= r.month AND (h.valid_to IS NULL OR h.valid_to >= r.month)
 UNION ALL
 SELECT staff_key, CAST(valid_to + INTERVAL 1 DAY AS DATE), 'leave', 1, NULL, NULL, NULL, ''
 FROM staff_restricted

@@ -205,12 +205,32 @@ def test_corrected_reexport_of_the_latest_month_replaces_it(
     assert con.execute("SELECT count(*) FROM roster_month").fetchall() == [(2,)]
 
 
-def test_reloading_an_older_month_warns(
+def test_backfilling_an_older_month_equals_full_build(
     tmp_path: Path, ctx: LoadContext, con: duckdb.DuckDBPyConnection
 ) -> None:
-    load(con, ctx, [snapshot(tmp_path, "202503", {"A": {}})])
-    warnings = load(con, ctx, [snapshot(tmp_path, "202502", {"A": {}})])
-    assert any("full rebuild" in w for w in warnings)
+    m = {
+        "202501": {"A": {}, "B": {}, "C": {}, "D": {}},
+        "202502": {"A": {"grade": "薦任第八職等"}, "C": {}, "D": {}},  # B absent, A promoted
+        "202503": {"A": {}, "B": {}, "C": {}, "E": {}},  # D gone, E new
+        "202504": {"A": {}, "B": {}, "C": {}, "E": {}},
+    }
+    files = {ym: snapshot(tmp_path, ym, p) for ym, p in m.items()}
+    load(con, ctx, [files["202501"], files["202503"], files["202504"]])
+    warnings = load(con, ctx, [files["202502"]], load_id="L2")
+    assert any("backfill" in w for w in warnings)
+    full = duckdb.connect()
+    full.execute((ROOT / "etl" / "sql" / "000_schema.sql").read_text(encoding="utf-8")).fetchall()
+    load(full, ctx, list(files.values()))
+    q = "SELECT staff_key, valid_from, valid_to, grade FROM staff_history ORDER BY ALL"
+    assert con.execute(q).fetchall() == full.execute(q).fetchall()
+    q = "SELECT staff_key, agency_code, staff_number, valid_from, valid_to FROM staff_restricted ORDER BY ALL"
+    assert con.execute(q).fetchall() == full.execute(q).fetchall()
+    assert spells(con, "A") == [
+        (D(2025, 1, 1), D(2025, 1, 31), 7, "C1001"),
+        (D(2025, 2, 1), D(2025, 2, 28), 8, "C1001"),
+        (D(2025, 3, 1), None, 7, "C1001"),
+    ]
+    assert len(spells(con, "B")) == 2
 
 
 def test_change_records_equal_snapshots(
