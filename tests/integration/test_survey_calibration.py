@@ -38,6 +38,12 @@ def csv_2025(raw_dir: Path) -> pd.DataFrame:
     return pd.read_csv(raw_dir / "survey" / "moda_it_competency_2025.csv", dtype=str, encoding="utf-8-sig")
 
 
+@pytest.fixture(scope="module")
+def valid_2025(csv_2025: pd.DataFrame) -> pd.DataFrame:
+    """Valid 2025 rows with tier, level and rank class (computed once per module)."""
+    return own_tier(valid_rows(csv_2025))
+
+
 def _grade(text: str) -> tuple[str, int] | None:
     nums = {
         "一": 1,
@@ -78,8 +84,9 @@ def valid_rows(df: pd.DataFrame, opened: dt.datetime = OPEN, closed: dt.datetime
     for (part, cat), cols in groups.items():
         vals = df[cols].apply(pd.to_numeric, errors="coerce")
         maxk = 5 if cat == "management" and part in ("1-2", "1-3") else int(PART_RE.match(cols[0]).group(3))  # type: ignore[union-attr]
-        dup = vals.apply(lambda r: r.dropna().duplicated().any(), axis=1)
-        out = (vals > maxk).any(axis=1)
+        arr = np.sort(vals.to_numpy(dtype=float), axis=1)  # NaN sorts last
+        dup = ((arr[:, 1:] == arr[:, :-1]) & ~np.isnan(arr[:, 1:])).any(axis=1)
+        out = (vals > maxk).any(axis=1).to_numpy()
         keep &= ~dup & ~out
     return df[keep].copy()
 
@@ -102,8 +109,8 @@ def test_valid_count_and_invalid_extras(csv_2025: pd.DataFrame) -> None:
     assert 0 < len(csv_2025) - 2185 <= 0.02 * len(csv_2025)
 
 
-def test_table14_margins_exact(csv_2025: pd.DataFrame) -> None:
-    d = own_tier(valid_rows(csv_2025))
+def test_table14_margins_exact(valid_2025: pd.DataFrame) -> None:
+    d = valid_2025
     t14 = pd.read_csv(REF / "sample_table14.csv")
     want = dict(zip(t14["category_zh"], t14["count"], strict=True))
     assert (d["level"] == "central").sum() == want["中央政府"]
@@ -141,8 +148,8 @@ def _scores(d: pd.DataFrame) -> dict[tuple[str, str, str, str], float]:
     return res
 
 
-def test_tables19_22_scores_and_ns(csv_2025: pd.DataFrame) -> None:
-    d = own_tier(valid_rows(csv_2025))
+def test_tables19_22_scores_and_ns(valid_2025: pd.DataFrame) -> None:
+    d = valid_2025
     pub = pd.read_csv(REF / "competency_scores_tables19_22.csv")
     for (scope, tier), n in pub.groupby(["scope", "tier"])["tier_n"].first().items():
         sub = d[d["tier"] == tier]
@@ -165,8 +172,8 @@ def test_tables19_22_scores_and_ns(csv_2025: pd.DataFrame) -> None:
     assert len(pub) == 204 and worst <= 0.005 + 1e-9
 
 
-def test_table18_workgroup_by_tier_exact(csv_2025: pd.DataFrame) -> None:
-    d = own_tier(valid_rows(csv_2025))
+def test_table18_workgroup_by_tier_exact(valid_2025: pd.DataFrame) -> None:
+    d = valid_2025
     t18 = pd.read_csv(REF / "workgroup_tier_table18.csv")
     t18 = t18[(t18["workgroup_en"] != "total") & (t18["tier"] != "total")]
     wg = d["研究團隊分群"].fillna("")
@@ -176,8 +183,8 @@ def test_table18_workgroup_by_tier_exact(csv_2025: pd.DataFrame) -> None:
     assert blank["tier"].value_counts().to_dict() == {"basic": 41, "middle": 3, "senior": 8}
 
 
-def test_tables16_17_task_means_mae(csv_2025: pd.DataFrame) -> None:
-    d = valid_rows(csv_2025)
+def test_tables16_17_task_means_mae(valid_2025: pd.DataFrame) -> None:
+    d = valid_2025
     t = pd.read_csv(REF / "workgroup_tasks_table16_17.csv")
     errs = []
     for r in t.itertuples():
@@ -199,9 +206,9 @@ def test_tables16_17_task_means_mae(csv_2025: pd.DataFrame) -> None:
     assert mae <= 0.25, mae
 
 
-def test_table26_basic_tier_means(csv_2025: pd.DataFrame) -> None:
+def test_table26_basic_tier_means(valid_2025: pd.DataFrame) -> None:
     """Table 26 basic tier is self-consistent with Table 19 (CHECKS D14): means come close."""
-    d = own_tier(valid_rows(csv_2025))
+    d = valid_2025
     t26 = pd.read_csv(REF / "workgroup_competency_means_table26.csv")
     errs = []
     for r in t26[t26["tier"] == "basic"].itertuples():
@@ -229,11 +236,11 @@ def test_csv_has_bom_and_pii_column(raw_dir: Path) -> None:
     assert 0.15 * len(rows) < len(emails) < 0.6 * len(rows)
 
 
-def test_2026_wave_has_no_workgroup_and_ai_rises(raw_dir: Path, csv_2025: pd.DataFrame) -> None:
+def test_2026_wave_has_no_workgroup_and_ai_rises(raw_dir: Path, valid_2025: pd.DataFrame) -> None:
     d26 = pd.read_csv(raw_dir / "survey" / "moda_it_competency_2026.csv", dtype=str, encoding="utf-8-sig")
     assert "研究團隊分群" not in d26.columns
     assert 2300 <= len(d26) <= 2550
-    s25 = _scores(own_tier(valid_rows(csv_2025)))
+    s25 = _scores(valid_2025)
     v26 = valid_rows(d26, dt.datetime(2026, 4, 1), dt.datetime(2026, 4, 30, 17))
     assert len(v26) == len(d26) - 7
     s26 = _scores(own_tier(v26))
