@@ -118,3 +118,27 @@ def test_incremental_month_through_the_pipeline(demo_raw_dir: Path, tmp_path: Pa
     heads = "SELECT month, count(*) FROM staff_month GROUP BY 1 ORDER BY 1"
     assert a.execute(heads).fetchall() == b.execute(heads).fetchall()
     assert len(a.execute(heads).fetchall()) == 4
+
+
+def test_badge_earners_improve_more_between_waves(wh: duckdb.DuckDBPyConnection) -> None:
+    # ai_engagement (roster generator) drives both badge earning and self-assessed gains.
+    rows = wh.execute(
+        """
+        WITH p AS (
+            SELECT staff_key, wave, avg(proficiency) AS prof
+            FROM selfassessment_item WHERE staff_key IS NOT NULL GROUP BY ALL
+        ), g AS (
+            SELECT a.staff_key, b.prof - a.prof AS gain
+            FROM p AS a JOIN p AS b USING (staff_key) WHERE a.wave = '2025-10' AND b.wave = '2026-06'
+        ), e AS (
+            SELECT DISTINCT w.staff_key FROM badge_award AS w JOIN badge_class AS c USING (badge_code)
+            WHERE c.kind = 'badge' AND w.awarded_on BETWEEN DATE '2025-10-01' AND DATE '2026-06-30'
+              AND w.revoked_on IS NULL
+        )
+        SELECT e.staff_key IS NOT NULL AS earner, count(*) AS n, avg(gain) AS gain
+        FROM g LEFT JOIN e USING (staff_key) GROUP BY 1 ORDER BY 1
+        """
+    ).fetchall()
+    (_, n_non, gain_non), (_, n_earn, gain_earn) = rows
+    assert n_non > 100 and n_earn > 100
+    assert gain_earn > gain_non + 0.1
