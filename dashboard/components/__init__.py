@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,6 +43,13 @@ class Ids:
 
     def __call__(self, name: str) -> str:
         return f"{self.prefix}-{name}"
+
+
+def dom_id(component_id: str | Mapping[str, Any]) -> str:
+    """The DOM id Dash gives a component id (pattern ids become compact, key-sorted JSON)."""
+    if isinstance(component_id, str):
+        return component_id
+    return json.dumps(dict(component_id), sort_keys=True, separators=(",", ":"))
 
 
 def ids(page_prefix: str) -> Ids:
@@ -175,9 +183,13 @@ def _dropdown(field: str, value: str | None, options: list[dict[str, str]], lang
     return html.Div(
         [
             html.Label(
-                t(f"common.filters.{field}", lang), htmlFor=f"gf-{field}", className="form-label small mb-1"
+                t(f"common.filters.{field}", lang),
+                htmlFor=dom_id(control_id),
+                className="form-label small mb-1",
             ),
-            dcc.Dropdown(
+            # A native <select>: keyboard and screen-reader friendly (Dash 4's dcc.Dropdown keeps a
+            # focusable aria-hidden input that fails axe's aria-hidden-focus rule).
+            dbc.Select(
                 id=control_id,
                 options=[
                     {
@@ -189,9 +201,8 @@ def _dropdown(field: str, value: str | None, options: list[dict[str, str]], lang
                     *options,
                 ],
                 value=value or "all",
-                clearable=False,
-                searchable=field == "agency",
-                className="gf-dropdown",
+                className="gf-select",
+                size="sm",
             ),
         ],
         className="mb-2",
@@ -242,6 +253,12 @@ def filters_from_values(control_ids: Sequence[Mapping[str, str]], values: Sequen
     return Filters.from_query({cid["field"]: v for cid, v in zip(control_ids, values, strict=False)})
 
 
+def scroll_region(child: Any, label_text: str) -> html.Div:
+    """A horizontally scrollable wrapper that keyboard users can focus (WCAG: scrollable regions
+    must be reachable), named for screen readers."""
+    return html.Div(child, className="table-responsive", tabIndex="0", role="region", **_aria(label_text))
+
+
 def kpi_card(title: str, value: str, note: str | None = None, card_id: str | None = None) -> dbc.Card:
     body = [html.P(title, className="small text-muted mb-1"), html.P(value, className="h4 mb-0")]
     if note:
@@ -277,7 +294,8 @@ def accessible_table(
     cols = [c for c in columns if c in df.columns]
     shown = df.head(max_rows)
     head = html.Thead(html.Tr([html.Th(columns[c], scope="col") for c in cols]))
-    body = html.Tbody([html.Tr([html.Td(_cell(row[c], lang)) for c in cols]) for _, row in shown.iterrows()])
+    formatted = [[_cell(v, lang) for v in shown[c].tolist()] for c in cols]
+    body = html.Tbody([html.Tr([html.Td(col[i]) for col in formatted]) for i in range(len(shown))])
     children: list[Any] = [
         html.Summary(t("common.table.show", lang)),
         dbc.Table(

@@ -36,16 +36,13 @@ def heatmap(
     )
     comps = list(dict.fromkeys(order["competency_code"]))
     ai = df.drop_duplicates("competency_code").set_index("competency_code")["ai_related"].to_dict()
-    wide = (
+    keyed = (
         df.assign(grp=df["grp"].astype(str))
-        .pivot_table(index="competency_code", columns="grp", values="score", aggfunc="first", dropna=False)
-        .reindex(index=comps, columns=groups)
+        .drop_duplicates(["competency_code", "grp"])
+        .set_index(["competency_code", "grp"])
     )
-    nwide = (
-        df.assign(grp=df["grp"].astype(str))
-        .pivot_table(index="competency_code", columns="grp", values="n", aggfunc="first", dropna=False)
-        .reindex(index=comps, columns=groups)
-    )
+    wide = keyed["score"].unstack("grp").reindex(index=comps, columns=groups)
+    nwide = keyed["n"].unstack("grp").reindex(index=comps, columns=groups)
     y = [ai_label(comp_labels.get(c, c), bool(ai.get(c))) for c in comps]
     x = [group_labels.get(g, g) for g in groups]
     z = wide.to_numpy(dtype="float64")

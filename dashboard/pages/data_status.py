@@ -88,17 +88,19 @@ def reasons_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def _table(df: pd.DataFrame, caption: str, table_id: str) -> dbc.Table:
+def _table(df: pd.DataFrame, caption: str, table_id: str) -> html.Div:
     head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
     body = html.Tbody([html.Tr([html.Td(str(v)) for v in row]) for row in df.itertuples(index=False)])
-    return dbc.Table(
-        [html.Caption(caption), head, body],
-        bordered=True,
-        size="sm",
-        striped=True,
-        responsive=True,
-        className="report-table",
-        id=table_id,
+    return comp.scroll_region(
+        dbc.Table(
+            [html.Caption(caption), head, body],
+            bordered=True,
+            size="sm",
+            striped=True,
+            className="report-table mb-0",
+            id=table_id,
+        ),
+        caption,
     )
 
 

@@ -149,13 +149,15 @@ def render_main(scope: Scope, filters: Filters, group_by: str, lang: str) -> dic
     groups = _group_codes(df, group_by)
     glabels = {g: group_label(group_by, g, lang) for g in groups}
     fig = figs.heatmap(df, glabels, _comp_labels(list(df["competency_code"].unique()), lang), _texts(lang))
-    n_total = int(pd.to_numeric(gn["n"], errors="coerce").fillna(0).sum()) if not gn.empty else 0
+    # The population's own N (not the sum of the visible groups: hidden groups still count).
     total_n = svc.priority_group_n(scope, f, "all")
+    n_all = None if total_n.empty else total_n["n"].iloc[0]
+    n_text = "0" if total_n.empty else ("—" if pd.isna(n_all) else f"{int(n_all):,}")
     n_eff = None if total_n.empty else total_n["n_eff"].iloc[0]
     kpis = dbc.Row(
         [
             dbc.Col(comp.kpi_card(t("priority.wave", lang), f.wave or "—"), md=3),
-            dbc.Col(comp.kpi_card(t("priority.n_total", lang), f"{n_total:,}", card_id=ID("kpi-n")), md=3),
+            dbc.Col(comp.kpi_card(t("priority.n_total", lang), n_text, card_id=ID("kpi-n")), md=3),
             dbc.Col(
                 comp.kpi_card(
                     t("priority.n_eff", lang), "—" if n_eff is None or pd.isna(n_eff) else f"{n_eff:,.0f}"
@@ -307,12 +309,11 @@ def layout(**query: str) -> html.Div:
                     html.Label(
                         t("priority.bars_group", lang), htmlFor=ID("bars-group"), className="form-label me-2"
                     ),
-                    dcc.Dropdown(
+                    dbc.Select(
                         id=ID("bars-group"),
                         options=main["options"],
                         value=selected,
-                        clearable=False,
-                        style={"minWidth": "16rem"},
+                        style={"maxWidth": "20rem"},
                     ),
                     html.Span(bars["n"], id=ID("bars-n"), className="ms-2"),
                 ],
@@ -357,7 +358,7 @@ def layout(**query: str) -> html.Div:
                                 htmlFor=ID("compare-a"),
                                 className="form-label small mb-1",
                             ),
-                            dcc.Dropdown(id=ID("compare-a"), options=c_opts, value=ca, clearable=False),
+                            dbc.Select(id=ID("compare-a"), options=c_opts, value=ca),
                         ],
                         md=4,
                     ),
@@ -368,7 +369,7 @@ def layout(**query: str) -> html.Div:
                                 htmlFor=ID("compare-b"),
                                 className="form-label small mb-1",
                             ),
-                            dcc.Dropdown(id=ID("compare-b"), options=c_opts, value=cb, clearable=False),
+                            dbc.Select(id=ID("compare-b"), options=c_opts, value=cb),
                         ],
                         md=4,
                     ),
@@ -436,15 +437,16 @@ def _update_main(
     filters, group_by = _state(ids_, values)
     if ctx.triggered_id == ID("heatmap") and click:
         # Cross-filter: the clicked cell's group drives the bars and the comparison.
-        point = click["points"][0]
-        custom = point.get("customdata") or ["", current, ""]
-        group, code = str(custom[1]), str(custom[2])
+        cell = clicked_cell(scope, filters, group_by, click["points"][0], lang)
+        if cell is None:
+            return (dash.no_update,) * 7
+        group, code, n = cell
         text = t(
             "priority.selected",
             lang,
             competency=label("competency", code, lang),
             group=group_label(group_by, group, lang),
-            n=custom[0],
+            n="—" if n is None or pd.isna(n) else f"{int(n):,}",
         )
         nu = dash.no_update
         return nu, nu, nu, nu, nu, group, text
@@ -511,6 +513,24 @@ def _update_compare(
     filters, group_by = _state(ids_, values)
     out = render_compare(common_svc.current_scope(), filters, group_by, mode or "groups", a, b, lang)
     return out["figure"], out["table"], out["note"]
+
+
+def clicked_cell(
+    scope: Scope, filters: Filters, group_by: str, point: Mapping[str, Any], lang: str
+) -> tuple[str, str, float | None] | None:
+    """(group code, competency code, N) of a clicked heatmap cell. Plotly's click event carries
+    the axis labels, so they are matched back to codes against the same (cached) data."""
+    df = heatmap_data(scope, common_svc.resolve(scope, filters), group_by)
+    groups = {group_label(group_by, g, lang): g for g in _group_codes(df, group_by)}
+    comps = {
+        figs.ai_label(label("competency", c, lang), bool(a)): c
+        for c, a in zip(df["competency_code"], df["ai_related"], strict=True)
+    }
+    group, code = groups.get(str(point.get("x"))), comps.get(str(point.get("y")))
+    if group is None or code is None:
+        return None
+    match = df[(df["grp"].astype(str) == group) & (df["competency_code"] == code)]
+    return group, code, (None if match.empty else match["n"].iloc[0])
 
 
 def _download(table: pd.DataFrame, fmt: str, filters: Filters, scope: Scope, lang: str) -> tuple[Any, Any]:

@@ -138,7 +138,7 @@ def table_frame(scope: Scope, filters: Filters, number: int, lang: str) -> pd.Da
     return workgroup_display(svc.workgroup_table(scope, filters, CATEGORY_OF[number]), lang)
 
 
-def _html_table(df: pd.DataFrame, caption: str, table_id: str) -> dbc.Table:
+def _html_table(df: pd.DataFrame, caption: str, table_id: str) -> html.Div:
     head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
     body = html.Tbody(
         [
@@ -146,14 +146,16 @@ def _html_table(df: pd.DataFrame, caption: str, table_id: str) -> dbc.Table:
             for row in df.astype(str).itertuples(index=False)
         ]
     )
-    return dbc.Table(
-        [html.Caption(caption), head, body],
-        bordered=True,
-        size="sm",
-        striped=True,
-        responsive=True,
-        className="report-table",
-        id=table_id,
+    return comp.scroll_region(
+        dbc.Table(
+            [html.Caption(caption), head, body],
+            bordered=True,
+            size="sm",
+            striped=True,
+            className="report-table mb-0",
+            id=table_id,
+        ),
+        caption,
     )
 
 

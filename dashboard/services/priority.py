@@ -20,7 +20,8 @@ _CATEGORY_ORDER = {"common": 0, "technical": 1, "management": 2}
 
 
 def _group_by(group_by: str) -> str:
-    return group_by if group_by in GROUP_BYS else "tier"
+    # 'all' = one group for the whole filtered population (totals, KPIs).
+    return group_by if group_by in (*GROUP_BYS, "all") else "tier"
 
 
 def _catalog() -> pd.DataFrame:

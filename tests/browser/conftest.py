@@ -50,13 +50,15 @@ def _free_port() -> int:
 
 
 def _warehouse(request: pytest.FixtureRequest, tmp: Path) -> tuple[Path, str]:
+    from tests.fixtures.test_shell_warehouse import build_small_warehouse
+
+    if os.environ.get("SHELL_SMALL_WAREHOUSE"):  # fast local iteration: skip the demo build
+        return build_small_warehouse(tmp / "small.duckdb"), "small"
     try:
         return Path(request.getfixturevalue("demo_warehouse")), "demo"
     except Exception as exc:  # the ETL is not able to build the demo yet
         if os.environ.get("SHELL_REQUIRE_DEMO"):
             raise
-        from tests.fixtures.test_shell_warehouse import build_small_warehouse
-
         print(
             f"live_server: demo warehouse unavailable ({str(exc).splitlines()[0][:200]}); using the small one"
         )
