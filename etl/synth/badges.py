@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,10 +125,27 @@ def _chunks(df: pd.DataFrame, col: str = "awarded_at") -> Iterator[tuple[str, pd
         yield str(ym), part
 
 
-def _write_lines(path: Path, lines: list[str]) -> None:
+CHUNK_ROWS = 20_000  # rows per JSON-lines write: bounds memory at the national scale
+
+
+def _stream_lines(
+    path: Path, n: int, chunk: Callable[[int, int], list[str]], extras: list[str], rng: np.random.Generator
+) -> int:
+    """Write rows 0..n-1 (made chunk by chunk) plus `extras` inserted at random positions; returns
+    the number of lines written. Never holds more than one chunk of lines in memory."""
+    pos = np.sort(rng.integers(0, n + 1, len(extras)))
     path.parent.mkdir(parents=True, exist_ok=True)
+    k = 0
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("\n".join(lines) + "\n")
+        for a in range(0, n, CHUNK_ROWS):
+            for i, line in enumerate(chunk(a, min(n, a + CHUNK_ROWS)), start=a):
+                while k < len(extras) and pos[k] == i:
+                    fh.write(extras[k] + "\n")
+                    k += 1
+                fh.write(line + "\n")
+        for line in extras[k:]:
+            fh.write(line + "\n")
+    return n + len(extras)
 
 
 def _write_json(path: Path, doc: Any) -> None:
@@ -319,30 +336,36 @@ def _write_ob2(
     months = sorted(a["awarded_at"].dt.strftime("%Y%m").unique())
     bad_months = {"202512": bad_sigs - bad_sigs // 2, "202605": bad_sigs // 2}
     for ym, part in _chunks(a):
-        lines: list[str] = []
-        bad_left = bad_months.get(ym, 0)
-        fast = _ob2_lines(part)
-        for i, (uid, line) in enumerate(zip(part["uuid"].tolist(), fast, strict=True)):
-            if uid not in signed_ids:
-                lines.append(line)
-                continue
-            r = part.iloc[i]
-            doc = _ob2_assertion(r)
-            doc["verification"] = {"type": "signed", "creator": key_id}
-            token = sign_jws(doc, key)
-            if bad_left > 0:
-                # Tampered after signing: the payload no longer matches the signature.
-                head, _, sig = token.split(".")
-                doc["issuedOn"] = _iso(r.awarded_at - pd.Timedelta(days=30))
-                token = f"{head}.{b64url_encode(_dumps(doc).encode())}.{sig}"
-                bad_left -= 1
-            lines.append(json.dumps(token))
-        lines = _plant_ob2_problems(ym, lines, part, rng, scale, months)
+        state = {"bad_left": bad_months.get(ym, 0)}
+
+        def chunk(lo: int, hi: int, part: pd.DataFrame = part, state: dict[str, int] = state) -> list[str]:
+            sub = part.iloc[lo:hi]
+            lines = _ob2_lines(sub)
+            for j, uid in enumerate(sub["uuid"].tolist()):
+                if uid not in signed_ids:
+                    continue
+                r = sub.iloc[j]
+                doc = _ob2_assertion(r)
+                doc["verification"] = {"type": "signed", "creator": key_id}
+                token = sign_jws(doc, key)
+                if state["bad_left"] > 0:
+                    # Tampered after signing: the payload no longer matches the signature.
+                    head, _, sig = token.split(".")
+                    doc["issuedOn"] = _iso(r.awarded_at - pd.Timedelta(days=30))
+                    token = f"{head}.{b64url_encode(_dumps(doc).encode())}.{sig}"
+                    state["bad_left"] -= 1
+                lines[j] = json.dumps(token)
+            return lines
+
+        plain = np.flatnonzero(~part["uuid"].isin(signed_ids).to_numpy())
+
+        def pick(part: pd.DataFrame = part, plain: np.ndarray = plain) -> str:
+            return _ob2_lines(part.iloc[[int(plain[int(rng.integers(0, len(plain)))])]])[0]
+
+        extras = _plant_ob2_problems(ym, pick, rng, scale, months) if len(plain) else []
         p = out / f"assertions_{ym}.jsonl"
-        _write_lines(p, lines)
-        entries.append(
-            _entry(ctx, p, len(lines), part["awarded_at"].min(), part["awarded_at"].max(), "ob2-jsonl")
-        )
+        rows = _stream_lines(p, len(part), chunk, extras, rng)
+        entries.append(_entry(ctx, p, rows, part["awarded_at"].min(), part["awarded_at"].max(), "ob2-jsonl"))
 
     rev = a[a["revoked_at"].notna()]
     revocations = [
@@ -373,15 +396,13 @@ def _hashed_stranger(i: int, salt: str) -> dict[str, Any]:
 
 
 def _plant_ob2_problems(
-    ym: str, lines: list[str], part: pd.DataFrame, rng: np.random.Generator, scale: int, months: list[str]
+    ym: str, pick_line: Callable[[], str], rng: np.random.Generator, scale: int, months: list[str]
 ) -> list[str]:
-    """The few realistic problem records the ETL must quarantine (see docs/formats/badges.md)."""
-    plain = [i for i, line in enumerate(lines) if line.startswith("{")]
-    if not plain:
-        return lines
+    """The few realistic problem records the ETL must quarantine (see docs/formats/badges.md),
+    made from random hosted assertions of the month."""
 
     def pick() -> dict[str, Any]:
-        return dict(json.loads(lines[plain[int(rng.integers(0, len(plain)))]]))
+        return dict(json.loads(pick_line()))
 
     extra: list[str] = []
     if ym == months[2]:  # unknown badge class
@@ -411,14 +432,8 @@ def _plant_ob2_problems(
             extra.append(_dumps(d))
     if ym == months[8]:  # identical re-export of one line
         for _ in range(scale):
-            extra.append(lines[plain[int(rng.integers(0, len(plain)))]])
-    if not extra:
-        return lines
-    # Insert at deterministic positions so problems are not all at the end of the file.
-    out = list(lines)
-    for line in extra:
-        out.insert(int(rng.integers(0, len(out) + 1)), line)
-    return out
+            extra.append(pick_line())
+    return extra
 
 
 # ------------------------------------------------------------------------------------- OB3
@@ -532,13 +547,17 @@ def _write_ob3(
     )
     months = sorted(a["awarded_at"].dt.strftime("%Y%m").unique())
     for ym, part in _chunks(a):
-        lines = _ob3_lines(part, frags)
-        lines = _plant_ob3_problems(ym, lines, rng, scale, months)
+
+        def chunk(lo: int, hi: int, part: pd.DataFrame = part) -> list[str]:
+            return _ob3_lines(part.iloc[lo:hi], frags)
+
+        def pick(part: pd.DataFrame = part) -> str:
+            return _ob3_lines(part.iloc[[int(rng.integers(0, len(part)))]], frags)[0]
+
+        extras = _plant_ob3_problems(ym, pick, rng, scale, months) if len(part) else []
         p = out / f"credentials_{ym}.jsonl"
-        _write_lines(p, lines)
-        entries.append(
-            _entry(ctx, p, len(lines), part["awarded_at"].min(), part["awarded_at"].max(), "ob3-jsonl")
-        )
+        rows = _stream_lines(p, len(part), chunk, extras, rng)
+        entries.append(_entry(ctx, p, rows, part["awarded_at"].min(), part["awarded_at"].max(), "ob3-jsonl"))
     for code, status_id in status_of.items():
         rev = a[(a["issuer_code"] == code) & a["revoked_at"].notna()].sort_values("revoked_at", kind="stable")
         doc = {
@@ -564,13 +583,13 @@ def _write_ob3(
 
 
 def _plant_ob3_problems(
-    ym: str, lines: list[str], rng: np.random.Generator, scale: int, months: list[str]
+    ym: str, pick_line: Callable[[], str], rng: np.random.Generator, scale: int, months: list[str]
 ) -> list[str]:
-    if len(months) < 12 or not lines:
-        return lines
+    if len(months) < 12:
+        return []
 
     def pick() -> dict[str, Any]:
-        d = dict(json.loads(lines[int(rng.integers(0, len(lines)))]))
+        d = dict(json.loads(pick_line()))
         d["id"] = f"urn:uuid:{rng.bytes(16).hex()}"
         return d
 
@@ -602,7 +621,4 @@ def _plant_ob3_problems(
             d = pick()
             d["credentialSubject"]["achievement"]["id"] = f"{HUB}/badges/badge_mod9_practice"
             extra.append(_dumps(d))
-    out = list(lines)
-    for line in extra:
-        out.insert(int(rng.integers(0, len(out) + 1)), line)
-    return out
+    return extra

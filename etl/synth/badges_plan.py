@@ -141,9 +141,9 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
     codes = np.array(catalog["badge_code"].tolist(), dtype=object)
     code_idx = {c: i for i, c in enumerate(codes)}
     n_codes = len(codes)
-    # (person, badge) pairs already awarded, as person * n_codes + badge index: numpy, not a
-    # Python set, so that two million awards stay cheap in time and memory.
-    seen = np.empty(0, dtype=np.int64)
+    # (person, badge) pairs already awarded, as a bitmap over person * n_codes + badge index:
+    # O(1) look-ups, so that two million awards stay cheap in time and memory.
+    held = np.zeros(len(people) * n_codes, dtype=bool)
     frames = []
     for k, (m, n_m) in enumerate(zip(mlist, counts, strict=True)):
         mi = _period_index(m)
@@ -172,9 +172,9 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
             key = who.astype(np.int64) * n_codes + badge
             _, first_pos = np.unique(key, return_index=True)
             key = key[np.sort(first_pos)]  # first occurrence of each pair, in draw order
-            key = key[~np.isin(key, seen) & ~np.isin(key, got)]
-            got = np.concatenate([got, key[:need]])
-        seen = np.concatenate([seen, got])
+            key = key[~held[key]][:need]
+            held[key] = True
+            got = np.concatenate([got, key])
         start = pd.Timestamp(m.start_time)
         days = m.days_in_month
         day = rng.integers(0, days, len(got))
@@ -188,14 +188,17 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
             pd.DataFrame(
                 {
                     "person": got // n_codes,
-                    "badge_code": codes[got % n_codes],
+                    "badge_idx": got % n_codes,
                     "awarded_at": ts,
                 }
             )
         )
     out = pd.concat(frames, ignore_index=True)
+    # Ties (same second, same person) break on the badge's catalog position: a numeric sort.
+    out = out.sort_values(["awarded_at", "person", "badge_idx"], kind="stable").reset_index(drop=True)
+    out["badge_code"] = codes[out.pop("badge_idx").to_numpy()]
     out["issuer_code"] = out["badge_code"].map(issuer_of)
-    return out.sort_values(["awarded_at", "person", "badge_code"], kind="stable").reset_index(drop=True)
+    return out
 
 
 def draw_certifications(people: pd.DataFrame, total: int, rng: np.random.Generator) -> pd.DataFrame:
