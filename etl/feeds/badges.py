@@ -264,11 +264,6 @@ class RecipientMatcher:
         return self._by_salt[key].get(digest.lower())
 
 
-def _salt_key(identity: str, salt: str | None) -> tuple[str, str] | None:
-    algo, sep, _ = identity.partition("$")
-    return (algo.lower(), salt or "") if sep and algo.lower() in ("sha256", "md5") else None
-
-
 # ------------------------------------------------------------------------------ sibling docs
 
 
@@ -376,11 +371,17 @@ def _sha(obj: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _award_record(award: dict[str, Any]) -> dict[str, Any]:
+    """What the quarantine keeps of a duplicate award: ids and dates, no recipient. (Keeping
+    every raw document until the duplicate check would cost gigabytes at the national scale.)"""
+    keys = ("award_id", "badge_code", "awarded_on", "valid_until", "source", "content_sha256")
+    return {k: str(award[k]) if award[k] is not None else None for k in keys}
+
+
 @dataclass
 class _Out:
     file_name: str
     awards: list[dict[str, Any]] = field(default_factory=list)
-    raws: list[Any] = field(default_factory=list)  # raw record per award, for duplicate quarantine
     quarantine: list[QuarantineRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     issuers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -408,16 +409,16 @@ class _Out:
                     drop.add(i)
                     self.q(self.awards[i]["row_number"], "duplicate_identical",
                            f"award id {aid} repeats row {self.awards[idx[0]]['row_number']} with identical content; ignored",
-                           self.raws[i])  # fmt: skip
+                           _award_record(self.awards[i]))  # fmt: skip
             else:
                 rows = [self.awards[i]["row_number"] for i in idx]
                 for i in idx:
                     drop.add(i)
                     self.q(self.awards[i]["row_number"], "duplicate_conflict",
-                           f"award id {aid} appears in rows {rows} with different content", self.raws[i])  # fmt: skip
+                           f"award id {aid} appears in rows {rows} with different content",
+                           _award_record(self.awards[i]))  # fmt: skip
         if drop:
             self.awards = [a for i, a in enumerate(self.awards) if i not in drop]
-            self.raws = [r for i, r in enumerate(self.raws) if i not in drop]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {}
@@ -583,7 +584,6 @@ class _ObParser:
                 "row_number": row,
             }
         )
-        self.out.raws.append(raw)
 
     def signed(self, row: int, token: str) -> None:
         try:
@@ -696,11 +696,18 @@ def _parse_json(path: Path, ctx: LoadContext) -> FeedResult:
     return _finish(p, rows, "utf-8")
 
 
+_SALT = re.compile(rb'"salt"\s*:\s*"([^"\\]*)"')
+_JWS = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+
+
 def _parse_jsonl(path: Path, ctx: LoadContext) -> FeedResult:
     p = _ObParser(path, ctx)
     data = path.read_bytes()
-    docs: list[tuple[int, Any]] = []
+    # Hash the vault once per salt of the file up front (a byte scan, not a parse); a salt the
+    # scan misses (e.g. inside a JWS) is prepared lazily on first use.
+    p.matcher.prepare(("sha256", m.decode("utf-8", "replace")) for m in set(_SALT.findall(data)))
     rows = 0
+    # Documents are parsed and processed one line at a time: never the whole file in memory.
     for lineno, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
@@ -709,11 +716,7 @@ def _parse_jsonl(path: Path, ctx: LoadContext) -> FeedResult:
             text = line.decode("utf-8-sig" if lineno == 1 else "utf-8")
             stripped = text.strip()
             # A signed badge may be written as a bare compact JWS instead of a JSON string.
-            doc = (
-                stripped
-                if re.fullmatch(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+", stripped)
-                else json.loads(text)
-            )
+            doc = stripped if _JWS.fullmatch(stripped) else json.loads(text)
         except UnicodeDecodeError as exc:
             p.out.q(
                 lineno,
@@ -727,31 +730,8 @@ def _parse_jsonl(path: Path, ctx: LoadContext) -> FeedResult:
                 lineno, "invalid_json", f"line {lineno} column {exc.colno}: {exc.msg}", {"line": text[:200]}
             )
             continue
-        docs.append((lineno, doc))
-    # Group hashed recipients by salt: one pass over the vault per salt, not per award.
-    salts = []
-    for _, doc in docs:
-        rec = _recipient_of(doc)
-        if rec is not None:
-            salts.append(rec)
-    p.matcher.prepare(salts)
-    for lineno, doc in docs:
         p.document(lineno, doc)
     return _finish(p, rows, "utf-8")
-
-
-def _recipient_of(doc: Any) -> tuple[str, str] | None:
-    if not isinstance(doc, dict):
-        return None
-    rec = doc.get("recipient")
-    if isinstance(rec, dict) and rec.get("hashed") and isinstance(rec.get("identity"), str):
-        return _salt_key(rec["identity"], rec.get("salt"))
-    subj = doc.get("credentialSubject")
-    if isinstance(subj, dict):
-        for ident in subj.get("identifier") or []:
-            if isinstance(ident, dict) and ident.get("hashed") and isinstance(ident.get("identityHash"), str):
-                return _salt_key(ident["identityHash"], ident.get("salt"))
-    return None
 
 
 def _finish(p: _ObParser, rows: int, encoding: str) -> FeedResult:
@@ -911,7 +891,6 @@ def _parse_webhr(path: Path, ctx: LoadContext) -> FeedResult:
                 "row_number": row_no,
             }
         )
-        out.raws.append(masked)
     out.dedupe()
     return FeedResult(
         feed=FEED,
