@@ -214,5 +214,9 @@ def test_data_status_totals(con: duckdb.DuckDBPyConnection) -> None:
 def test_group_all_is_the_whole_filtered_population(con: duckdb.DuckDBPyConnection) -> None:
     gn = priority.priority_group_n(PLANNER, Filters(wave="2025", gov_level="county"), "all")
     assert list(gn["grp"]) == ["all"]
-    assert int(gn["n"].iloc[0]) == con.execute(
-        "SELECT count(*) FROM survey_respondent WHERE wave='2025' AND gov_level='county'").fetchone()[0]
+    assert (
+        int(gn["n"].iloc[0])
+        == con.execute(
+            "SELECT count(*) FROM survey_respondent WHERE wave='2025' AND gov_level='county'"
+        ).fetchone()[0]
+    )
