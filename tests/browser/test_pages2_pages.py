@@ -4,6 +4,9 @@ page equal independent SQL over the served warehouse; clean console; axe; A4 pri
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -28,8 +31,22 @@ PAGES = {
 }
 
 
+_COPIES: dict[str, Path] = {}
+
+
+def _copy(live_server: Any) -> Path:
+    """A private copy of the served warehouse: the server's own read-only connection in this
+    process has another configuration, and DuckDB refuses a second one to the same file."""
+    src = Path(live_server.warehouse)
+    if str(src) not in _COPIES:
+        dst = Path(tempfile.mkdtemp(prefix="pages2-sql-")) / "copy.duckdb"
+        shutil.copyfile(src, dst)
+        _COPIES[str(src)] = dst
+    return _COPIES[str(src)]
+
+
 def _sql(live_server: Any, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(live_server.warehouse), read_only=True)
+    con = duckdb.connect(str(_copy(live_server)), read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:

@@ -47,6 +47,12 @@ def _gf(fields: tuple[str, ...], weighted: str = "0") -> tuple[list[str], list[d
     return values, [{"type": "gf", "field": f} for f in fields]
 
 
+def dash_no_update() -> Any:
+    import dash
+
+    return dash.no_update
+
+
 def _text(component: Any) -> str:
     return str(component.to_plotly_json()) if hasattr(component, "to_plotly_json") else str(component)
 
@@ -123,3 +129,40 @@ def test_summary_body_lists_headlines_and_findings(app: Any) -> None:
     assert "AI mention rate (latest wave)" in body and "75.0%" in body and "+25.0 pp vs 2025" in body
     assert "Cross-boundary management" in body  # the 'ranks last in every tier' finding
     assert "sum-findings-list" in body
+
+
+def test_downloads_go_through_send_export_and_the_audit_log(app: Any) -> None:
+    import base64
+    import json
+
+    from dashboard.pages import ai_gap, badges
+
+    values, ids = _gf(FIELDS)
+    with app.server.test_request_context("/"):
+        payload, message = ai_gap._download(
+            1, "csv", "mention", "national", "national", "national", None, values, ids
+        )
+        bvalues, bids = _gf(badges.FIELDS)
+        bpayload, _ = badges._download(1, "xlsx", "expiring", "all", "gov_level", "national", bvalues, bids)
+    assert message == ""
+    text = base64.b64decode(payload["content"]).decode("utf-8-sig")
+    assert "0.75" in text and "0.5" in text  # the mention rates of the two waves
+    assert payload["filename"].endswith(".csv")
+    assert bpayload["filename"].endswith(".xlsx")
+    audit = app.server.config["DASHBOARD_SETTINGS"].audit_log_path
+    events = [json.loads(line) for line in open(audit, encoding="utf-8")]
+    pages = [e.get("page") for e in events if e.get("event") == "export"]
+    assert "ai-gap-mention" in pages and "badges-expiring" in pages
+
+
+def test_executives_may_not_download(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.pages import ai_gap
+    from dashboard.services import common
+
+    monkeypatch.setattr(common, "current_scope", lambda: Scope(role="executive", user="e", agencies=None))
+    values, ids = _gf(FIELDS)
+    with app.server.test_request_context("/"):
+        payload, message = ai_gap._download(
+            1, "csv", "gap", "national", "tier", "national", None, values, ids
+        )
+    assert payload is dash_no_update() and message
