@@ -45,6 +45,11 @@ def group_label(group_by: str, code: str, lang: str) -> str:
 def gap_bars(df: pd.DataFrame, lang: str, group_by: str = "national") -> go.Figure:
     """Rank gap of each AI item (rank - target rank) per tier and group in one wave."""
     data = df[df["scope_level"] == "selection"].dropna(subset=["rank_gap"])
+    title = t("ai_gap.fig_gap", lang)
+    if data.empty:
+        # an agency too small to show: the national benchmark still tells the story
+        data = df[df["scope_level"] == "national"].dropna(subset=["rank_gap"])
+        title += f" · {t('ai_gap.national', lang)}"
     if data.empty:
         return empty(t("ai_gap.no_data", lang))
     data = data.assign(
@@ -68,7 +73,7 @@ def gap_bars(df: pd.DataFrame, lang: str, group_by: str = "national") -> go.Figu
     fig.add_vline(x=0, line_width=1, line_color="#333")
     fig.update_xaxes(title=t("ai_gap.axis_rank_gap", lang), zeroline=True, dtick=1)
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, t("ai_gap.fig_gap", lang), height=max(300, 28 * len(data) + 120))
+    return _layout(fig, title, height=max(300, 28 * len(data) + 120))
 
 
 def mention_chart(df: pd.DataFrame, lang: str, group_by: str = "tier") -> go.Figure:

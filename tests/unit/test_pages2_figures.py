@@ -37,6 +37,14 @@ def test_gap_bars_plots_selection_only_with_labels() -> None:
     assert list(bar.marker.color) == [gf.GAP_COLOR, gf.GAP_COLOR]
 
 
+def test_gap_bars_fall_back_to_the_benchmark() -> None:
+    df = _gap()
+    df.loc[df["scope_level"] == "selection", "rank_gap"] = float("nan")
+    fig = gf.gap_bars(df, "en")
+    assert list(fig.data[0].x) == [1]
+    assert "national benchmark" in fig.layout.title.text
+
+
 def test_gap_bars_empty_when_all_hidden() -> None:
     df = _gap().assign(rank_gap=float("nan"))
     fig = gf.gap_bars(df, "zh-TW")
