@@ -131,13 +131,23 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
     issuer_of = dict(zip(catalog["badge_code"], catalog["issuer_code"], strict=True))
     route_mods = _route_modules()
     mlist = months()
-    weights = np.array([MONTH_WEIGHT[str(m)] for m in mlist])
-    counts = np.floor(total * weights / weights.sum() + 0.5).astype(int)
     eng = people["_eng"].to_numpy()
     first, last = people["_first"].to_numpy(), people["_last"].to_numpy()
     direct = people["_direct"].to_numpy()
     basic = people["tier"].astype(str).to_numpy() == "basic"
     route = people["_route"].to_numpy()
+
+    def eligible(m: pd.Period) -> np.ndarray:
+        mi = _period_index(m)
+        active = (first <= mi) & (last >= mi)
+        # Phase 1: basic-level direct IT staff only; phase 2: everyone.
+        return active & basic & direct if m < WIDEN else active
+
+    # Volume follows the month's weight times its eligible pool: the 2025 pilot pool is small
+    # next to everyone in 2026 (nationally ~8k IT staff vs ~350k civil servants).
+    pool = np.array([eligible(m).sum() for m in mlist], dtype=float)
+    weights = np.array([MONTH_WEIGHT[str(m)] for m in mlist]) * pool
+    counts = np.floor(total * weights / max(weights.sum(), 1.0) + 0.5).astype(int)
     codes = np.array(catalog["badge_code"].tolist(), dtype=object)
     code_idx = {c: i for i, c in enumerate(codes)}
     n_codes = len(codes)
@@ -146,14 +156,10 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
     held = np.zeros(len(people) * n_codes, dtype=bool)
     frames = []
     for k, (m, n_m) in enumerate(zip(mlist, counts, strict=True)):
-        mi = _period_index(m)
-        active = (first <= mi) & (last >= mi)
-        # Phase 1: basic-level direct IT staff only; phase 2: everyone, IT staff still keener.
-        elig = active & basic & direct if m < WIDEN else active
-        idx = np.flatnonzero(elig)
+        idx = np.flatnonzero(eligible(m))
         if len(idx) == 0 or n_m == 0:
             continue
-        w = (0.1 + eng[idx]) ** 2 * np.where(direct[idx], 2.0, 1.0)
+        w = (0.1 + eng[idx]) ** 2 * np.where(direct[idx], 2.0, 1.0)  # IT staff still keener
         w = w / w.sum()
         got = np.empty(0, dtype=np.int64)
         for _ in range(4):  # top up after dropping repeats of a badge a person already holds
