@@ -10,6 +10,7 @@ from dashboard.i18n import label, t
 
 EVENT_COLORS = {"issued": "#2166ac", "revoked": "#b2182b", "expired": "#e08214"}
 LEVELS = ("intro", "advanced", "practice")
+MAX_BARS = 40
 
 
 def group_name(by: str, code: str, lang: str) -> str:
@@ -78,6 +79,11 @@ def coverage_by_chart(df: pd.DataFrame, by: str, lang: str) -> go.Figure:
     data = df.dropna(subset=["share"]).sort_values("share")
     if data.empty:
         return empty(t("badges.no_data", lang))
+    title = t("badges.fig_coverage_by", lang)
+    if len(data) > MAX_BARS:
+        # hundreds of agencies do not fit a chart: show where coverage is lowest (table has all)
+        data = data.head(MAX_BARS)
+        title = t("badges.fig_coverage_by_lowest", lang, k=MAX_BARS)
     fig = go.Figure(
         go.Bar(
             x=data["share"],
@@ -95,7 +101,7 @@ def coverage_by_chart(df: pd.DataFrame, by: str, lang: str) -> go.Figure:
         )
     )
     fig.update_xaxes(title=t("badges.axis_share", lang), tickformat=".0%", rangemode="tozero")
-    return _layout(fig, t("badges.fig_coverage_by", lang), height=max(300, 24 * len(data) + 120))
+    return _layout(fig, title, height=max(300, 24 * len(data) + 120))
 
 
 def km_chart(df: pd.DataFrame, group_by: str, lang: str) -> go.Figure:

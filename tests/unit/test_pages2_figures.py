@@ -156,3 +156,21 @@ def test_monthly_chart_series() -> None:
 def test_summary_figures_fit_print_width() -> None:
     fig = sf.ai_gap_compact(_gap(), "en")
     assert fig.layout.width is None and fig.layout.autosize and fig.layout.height <= 340
+
+
+def test_coverage_by_caps_bars_at_the_lowest_groups() -> None:
+    n = bf.MAX_BARS + 5
+    df = pd.DataFrame(
+        {
+            "group_code": [f"A{i:03d}" for i in range(n)],
+            "share": [i / n for i in range(n)],
+            "low": [0.0] * n,
+            "high": [1.0] * n,
+            "headcount": [100] * n,
+            "holders": [i for i in range(n)],
+        }
+    )
+    fig = bf.coverage_by_chart(df, "agency", "en")
+    assert len(fig.data[0].x) == bf.MAX_BARS
+    assert max(fig.data[0].x) == pytest.approx((bf.MAX_BARS - 1) / n)  # the highest five are left out
+    assert "lowest coverage" in fig.layout.title.text
