@@ -391,6 +391,10 @@ def build_population(ctx: SynthContext) -> pd.DataFrame:
     p["name_zh"], p["email"] = names_and_emails(rng, domains)
     p["national_id"] = national_ids(rng, p["is_male"].to_numpy())
     p["staff_number"] = ((p["person_id"] * 7919) % 9_000_000 + 1_000_000).astype(str)
+    # Plain object columns: row subsets and to_numpy() on Arrow-backed strings dominate otherwise.
+    for col in p.columns:
+        if p[col].dtype == "str" or p[col].dtype == object:
+            p[col] = pd.Series(p[col].to_numpy(dtype=object), index=p.index, dtype=object)
     return p
 
 
@@ -436,6 +440,20 @@ def _title(grade: np.ndarray, sup: np.ndarray, ptype: np.ndarray, it: np.ndarray
     )
 
 
+_ROC_FORMATS = {
+    "slash": "{:03d}/{:02d}/{:02d}",
+    "compact": "{:03d}{:02d}{:02d}",
+    "dot": "{:03d}.{:02d}.{:02d}",
+}
+
+
+def _roc_strings(dates: pd.Series, styles: np.ndarray) -> list[str]:
+    """ROC date strings (as etl.textnorm.format_roc_date) for many dates at once."""
+    d = pd.DatetimeIndex(dates)
+    years, months, days = (d.year - 1911).tolist(), d.month.tolist(), d.day.tolist()
+    return [_ROC_FORMATS[s].format(y, m, x) for s, y, m, x in zip(styles, years, months, days, strict=True)]
+
+
 def _to_fullwidth(s: pd.Series) -> pd.Series:
     return s.str.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
 
@@ -465,7 +483,6 @@ def render_rows(
     rank = p["rank_class"].to_numpy()
     ptype = p["personnel_type"].to_numpy()
     styles = rng.choice(np.array(["slash", "compact", "dot"]), n, p=[0.6, 0.25, 0.15])
-    hire = pd.to_datetime(p["hire_date"]).dt.date.to_numpy()
     out = pd.DataFrame(
         {
             "身分證統一編號": p["national_id"].to_numpy(),
@@ -482,11 +499,12 @@ def render_rows(
             ),
             "主管註記": np.where(p["is_supervisor"], "是", "否"),
             "人員類別": p["kind_zh"].to_numpy(),
-            "到職日期": [format_roc_date(d, s) for d, s in zip(hire, styles, strict=True)],
+            "到職日期": _roc_strings(p["hire_date"], styles),
             "出生年": (p["birth_year"] - 1911).astype(str).to_numpy(),
             "性別": np.where(p["is_male"], "男", "女"),
             "資料日期": format_roc_date(_month_end(m)),
-        }
+        },
+        dtype=object,
     )
     if dirt and n:
         # Realistic dirt: full-width digits, stray spaces and upper-case e-mails.
@@ -583,9 +601,8 @@ def _change_frame(p: pd.DataFrame, m: int, rng: np.random.Generator, names: dict
             parts.append(rows)
     out = pd.concat(parts, ignore_index=True)
     days = rng.integers(1, 29, len(out))
-    out.insert(
-        1, "異動日期", [format_roc_date((MONTHS[m] + pd.Timedelta(days=int(d) - 1)).date()) for d in days]
-    )
+    dates = pd.Series(MONTHS[m] + pd.to_timedelta(days - 1, unit="D"))
+    out.insert(1, "異動日期", _roc_strings(dates, np.full(len(out), "slash")))
     out["資料日期"] = format_roc_date(_month_end(m))
     return out[CHANGE_COLUMNS]
 
