@@ -70,7 +70,7 @@ TASK_SHARPNESS = 2.0  # Plackett-Luce weight = mean^sharpness: members of a grou
 TASK_REPAIR = True
 TASK_TOL = 0.20  # mean points an item may stay off its Table 16-17 value after the repair
 TASK_NOISE = 0.10
-TASK_LENGTH_SD = 0.8  # spread of list lengths within a group
+TASK_LENGTH_SD = 0.6  # spread of list lengths within a group
 EXPORT_STEM = "moda_it_competency_{wave}"
 MAJORS = (
     "資訊工程學系",

@@ -144,6 +144,12 @@ def repair_to_totals(
                 d = pts[:, a] - pts[:, b]
                 ok = np.nonzero((d >= 1) & (d <= cap))[0]
                 if ok.size:
+                    # Prefer reordering two items a respondent already ranked over swapping a
+                    # ranked item for an unranked one: the set of chosen items (what separates
+                    # work groups) then stays as sampled.
+                    both = ok[pts[ok, b] > 0]
+                    if both.size:
+                        ok = both
                     best = d[ok].max()
                     pick = ok[d[ok] == best]
                     r = int(pick[rng.integers(pick.size)])
