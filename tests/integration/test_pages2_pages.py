@@ -166,3 +166,40 @@ def test_executives_may_not_download(app: Any, monkeypatch: pytest.MonkeyPatch) 
             1, "csv", "gap", "national", "tier", "national", None, values, ids
         )
     assert payload is dash_no_update() and message
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_english_pages_have_no_chinese_text(app: Any) -> None:
+    import json
+
+    import plotly
+
+    from dashboard.pages import ai_gap, badges, summary
+
+    values, ids = _gf(FIELDS)
+    bvalues, bids = _gf(badges.FIELDS)
+    svalues, sids = _gf(summary.FIELDS)
+    with app.server.test_request_context("/", headers={"Cookie": "lang=en"}):
+        trees = [m.layout() for m in (ai_gap, badges, summary)]
+        trees += [
+            ai_gap._update_gap(values, "gov_level", ids),
+            ai_gap._update_mention(values, "tier", ids),
+            ai_gap._update_sa(values, "2026-06", "tier", ids),
+            ai_gap._update_earners(values, "tier", ids),
+            badges._update_trends(bvalues, "all", bids),
+            badges._update_coverage_by(bvalues, "all", "route", bids),
+            badges._update_km(bvalues, "tier", bids),
+            badges._update_paths(bvalues, bids),
+            summary._render(svalues, sids),
+        ]
+    texts = _strings(json.loads(json.dumps(trees, cls=plotly.utils.PlotlyJSONEncoder)))
+    # the tiny warehouse names badges 名稱-<code> in Chinese only for name_zh: English uses name_en
+    cjk = sorted({s for s in texts if any("\u4e00" <= ch <= "\u9fff" for ch in s.replace("中文", ""))})
+    assert cjk == []
