@@ -523,7 +523,9 @@ class _ObParser:
 
     # ------------------------------------------------------------------------- awards
 
-    def award(self, row: int, raw: Any, doc: AwardDoc, source: str, verification: str) -> None:
+    def award(
+        self, row: int, raw: Any, doc: AwardDoc, source: str, verification: str, sha: str | None = None
+    ) -> None:
         sib = self.sib
         badge = doc.badge or sib.badges.get(doc.badge_id)
         issuer_id = doc.issuer_id or (badge.issuer_id if badge else None)
@@ -578,14 +580,14 @@ class _ObParser:
                 "revocation_reason": reason,
                 "source": source,
                 "verification": verification,
-                "content_sha256": _sha(raw),
+                "content_sha256": sha or _sha(raw),
                 "level": None,
                 "file_name": self.out.file_name,
                 "row_number": row,
             }
         )
 
-    def signed(self, row: int, token: str) -> None:
+    def signed(self, row: int, token: str, sha: str | None = None) -> None:
         try:
             _, payload, _, _ = jws_parts(token)
         except SignatureError as exc:
@@ -616,20 +618,21 @@ class _ObParser:
         except SignatureError as exc:
             self.out.q(row, "bad_signature", f"assertion {doc.id}: {exc}", payload)
             return
-        self.award(row, token, doc, "ob2", "signed")
+        self.award(row, token, doc, "ob2", "signed", sha)
 
-    def document(self, row: int, doc: Any) -> None:
-        """One document (a JSON value) of a .json or .jsonl file."""
+    def document(self, row: int, doc: Any, sha: str | None = None) -> None:
+        """One document (a JSON value) of a .json or .jsonl file; `sha` is the hash of its source
+        line when known (cheaper than re-serialising the document)."""
         if isinstance(doc, str):
-            self.signed(row, doc)
+            self.signed(row, doc, sha)
             return
         kind = document_kind(doc)
         try:
             if kind == "assertion":
-                self.award(row, doc, parse_assertion(doc), "ob2", "hosted")
+                self.award(row, doc, parse_assertion(doc), "ob2", "hosted", sha)
             elif kind == "credential":
                 cred = parse_credential(doc)
-                self.award(row, doc, cred, "ob3", cred.verification if cred.status_id else "none")
+                self.award(row, doc, cred, "ob3", cred.verification if cred.status_id else "none", sha)
                 if cred.status_id and cred.status_id not in self.sib.lists:
                     self.out.warnings.append(
                         f"credential status list {cred.status_id} not found next to the file"
@@ -730,7 +733,7 @@ def _parse_jsonl(path: Path, ctx: LoadContext) -> FeedResult:
                 lineno, "invalid_json", f"line {lineno} column {exc.colno}: {exc.msg}", {"line": text[:200]}
             )
             continue
-        p.document(lineno, doc)
+        p.document(lineno, doc, hashlib.sha256(line.strip()).hexdigest())
     return _finish(p, rows, "utf-8")
 
 
