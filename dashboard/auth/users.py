@@ -29,7 +29,7 @@ _AGENCY_RE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 # for their size in the demo data: a large central subordinate agency and a county planning
 # department (see docs/security.md for the head counts checked in the demo warehouse).
 DEMO_AGENCY_CENTRAL = "C3005"  # 財政部財政資訊中心 Fiscal Information Agency
-DEMO_AGENCY_COUNTY = "K0601"  # 彰化縣縣政府計畫處 Changhua County Planning Department
+DEMO_AGENCY_COUNTY = "K0501"  # 苗栗縣縣政府計畫處 Miaoli County Planning Department
 DEMO_ACCOUNTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "planner": ("planner", ()),
     "analyst": ("analyst", ()),
