@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from benchmarks.dashclient import CALLBACK_PATH, DashSession, FlaskTransport, login, split_output
@@ -144,22 +143,24 @@ def test_role_page_matrix_on_server(access_app: AccessApp, role: str) -> None:
 
 
 # ---------------------------------------------------------------------------- forged scope
+def _sql(sql: str) -> list[tuple[Any, ...]]:
+    # Through the app's own read-only connection: DuckDB refuses a second connection to the same
+    # file with a different configuration in one process.
+    from dashboard.db import get_warehouse
+
+    return list(get_warehouse().execute(sql).itertuples(index=False, name=None))
+
+
 def _agencies_with_data(db: Path) -> list[str]:
     """Agencies with rows in the warehouse, most rows first (the likeliest to show up if leaked)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        counts: dict[str, int] = {}
-        for table in ("staff_history", "survey_respondent", "selfassessment_respondent"):
-            if table in tables:
-                for code, n in con.execute(
-                    f"SELECT agency_code, count(*) FROM {table} GROUP BY 1"
-                ).fetchall():
-                    if code:
-                        counts[code] = counts.get(code, 0) + int(n)
-        names = dict(con.execute("SELECT agency_code, name_zh FROM agency").fetchall())
-    finally:
-        con.close()
+    tables = {r[0] for r in _sql("SELECT table_name FROM information_schema.tables")}
+    counts: dict[str, int] = {}
+    for table in ("staff_history", "survey_respondent", "selfassessment_respondent"):
+        if table in tables:
+            for code, n in _sql(f"SELECT agency_code, count(*) FROM {table} GROUP BY 1"):
+                if code:
+                    counts[code] = counts.get(code, 0) + int(n)
+    names = dict(_sql("SELECT agency_code, name_zh FROM agency"))
     return sorted((c for c in counts if c in names), key=lambda c: (-counts[c], c))
 
 
@@ -176,14 +177,7 @@ def _forge_codes(db: Path, own: set[str]) -> list[str]:
 
 
 def _agency_names(db: Path) -> dict[str, tuple[str, str]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {
-            r[0]: (r[1], r[2])
-            for r in con.execute("SELECT agency_code, name_zh, name_en FROM agency").fetchall()
-        }
-    finally:
-        con.close()
+    return {r[0]: (r[1], r[2]) for r in _sql("SELECT agency_code, name_zh, name_en FROM agency")}
 
 
 def _forge(body: dict[str, Any], code: str) -> tuple[dict[str, Any], int]:
