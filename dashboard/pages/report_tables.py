@@ -188,7 +188,7 @@ def _side(number: int, summary: pd.DataFrame, lang: str) -> list[Any]:
 
 
 def render_content(scope: Scope, filters: Filters, lang: str) -> list[Any]:
-    f = common_svc.resolve(scope, filters)
+    f = svc.report_filters(scope, filters)
     summary = svc.report_tables_summary(scope, f)
     out: list[Any] = [
         html.H2(t("report_tables.summary_title", lang), className="h5"),
@@ -243,7 +243,7 @@ def render_content(scope: Scope, filters: Filters, lang: str) -> list[Any]:
 def layout(**query: str) -> html.Div:
     lang = current_lang()
     scope = common_svc.current_scope()
-    filters = common_svc.resolve(scope, Filters.from_query(query))
+    filters = svc.report_filters(scope, Filters.from_query(query))
     options = common_svc.filter_options(scope)
     return html.Div(
         [
@@ -287,7 +287,7 @@ def _register_download(number: int) -> None:
         from dashboard.exports import download_or_message
 
         lang, scope = current_lang(), common_svc.current_scope()
-        f = common_svc.resolve(scope, comp.filters_from_values(ids_, values))
+        f = svc.report_filters(scope, comp.filters_from_values(ids_, values))
         payload, message = download_or_message(
             PAGE, table_frame(scope, f, number, lang), fmt or "csv", f, scope, lang=lang
         )

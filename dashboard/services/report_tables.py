@@ -26,6 +26,14 @@ WORKGROUPS = ("hardware_maintenance", "system_planning", "project_management", "
 # (plus float noise) matches the report.
 ROUNDING = 0.005 + 1e-9
 _CATEGORY_ORDER = {"common": 0, "technical": 1, "management": 2}
+REPORT_WAVE = "2025"  # the survey wave the 2025 report's tables describe
+
+
+def report_filters(scope: Scope, filters: Filters) -> Filters:
+    """The filters the report tables use: the report's own wave unless another one is chosen."""
+    if filters.wave is None and REPORT_WAVE in set(common.waves(scope)["wave"].astype(str)):
+        filters = filters.with_(wave=REPORT_WAVE)
+    return common.resolve(scope, filters)
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -95,7 +103,7 @@ def live_scores(scope: Scope, filters: Filters) -> pd.DataFrame:
     """Live scores for all four scopes (national = margin of the three levels), ranked within
     scope × tier × category, suppressed as one scope × tier table (national rows are margins,
     so a hidden level cannot be recovered as national minus the others)."""
-    f = common.resolve(scope, filters)
+    f = report_filters(scope, filters)
     if f.wave is None:
         return pd.DataFrame(
             columns=["scope", "tier", "category", "competency_code", "n", "score", "rank", "suppressed"]
@@ -191,7 +199,7 @@ def report_tables_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
 @service_cache
 def workgroup_scores(scope: Scope, filters: Filters) -> pd.DataFrame:
     """Live means per work group × tier × category × competency, ranked, suppressed per cell."""
-    f = common.resolve(scope, filters)
+    f = report_filters(scope, filters)
     if f.wave is None:
         return pd.DataFrame(
             columns=["workgroup", "tier", "category", "competency_code", "n", "score", "rank", "suppressed"]
