@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dashboard import components as comp
 from dashboard.figures import priority as figs
 from dashboard.filters import Filters
-from dashboard.i18n import current_lang, label, t
+from dashboard.i18n import current_lang, label, reference_codes, t
 from dashboard.scope import Scope
 from dashboard.services import common as common_svc
 from dashboard.services import priority as svc
@@ -126,10 +126,10 @@ def heatmap_data(scope: Scope, filters: Filters, group_by: str) -> pd.DataFrame:
 
 def _group_codes(df: pd.DataFrame, group_by: str) -> list[str]:
     codes = [str(g) for g in dict.fromkeys(df["grp"].dropna())]
-    if group_by == "tier":
-        codes.sort(
-            key=lambda c: ("basic", "middle", "senior").index(c) if c in ("basic", "middle", "senior") else 9
-        )
+    if group_by in ("tier", "gov_level", "workgroup", "personnel_type"):
+        # The code lists' own order (basic → senior, central → county, ...), not alphabetical.
+        order = {c: i for i, c in enumerate(reference_codes(group_by))}
+        codes.sort(key=lambda c: order.get(c, len(order)))
     return codes
 
 
