@@ -129,10 +129,14 @@ def report_table(scope: Scope, filters: Filters, table_scope: str = "national") 
     printed N/A). Columns: row_order, category, competency_zh, competency_en, tier,
     competency_code, n, score, rank, suppressed, published_score, published_rank, tier_n_published,
     asked, diff, rank_match."""
+    return build_report_table(live_scores(scope, filters), table_scope)
+
+
+def build_report_table(all_live: pd.DataFrame, table_scope: str) -> pd.DataFrame:
+    """report_table's body: the published grid of `table_scope` joined with live scores."""
     pub = published_scores()
     pub = pub[pub["scope"] == table_scope]
-    live = live_scores(scope, filters)
-    live = live[live["scope"] == table_scope]
+    live = all_live[all_live["scope"] == table_scope]
     rows = pub.drop_duplicates(["row_order"])[["row_order", "category", "competency_zh", "competency_en"]]
     grid = rows.merge(pd.DataFrame({"tier": list(TIERS)}), how="cross")
     p = pub[["row_order", "tier", "competency_code", "score", "rank", "tier_n"]].rename(
@@ -172,13 +176,15 @@ def _summary(df: pd.DataFrame) -> dict[str, object]:
 @service_cache
 def report_tables_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
     """Per table (19-25): cells compared, the largest |live − published| and rank mismatches."""
+    # Read the live scores once (the per-table services would each read them when uncached).
+    live, wg_live = live_scores(scope, filters), workgroup_scores(scope, filters)
     rows = []
     for table_scope, number in SCOPE_TABLES.items():
         rows.append(
-            {"table": number, "scope": table_scope, **_summary(report_table(scope, filters, table_scope))}
+            {"table": number, "scope": table_scope, **_summary(build_report_table(live, table_scope))}
         )
     for category, number in WORKGROUP_TABLES.items():
-        wg = workgroup_table(scope, filters, category)
+        wg = build_workgroup_table(wg_live, category)
         listed = wg[wg["published_mean"].notna() & wg["live_score"].notna()]
         diffs = (listed["live_score"] - listed["published_mean"]).abs()
         cells = wg.drop_duplicates(["workgroup", "tier"])
@@ -218,12 +224,16 @@ def workgroup_table(scope: Scope, filters: Filters, category: str = "common") ->
 
     Columns: tier, workgroup, position, published_code, published_zh, live_code, live_score,
     published_mean, n, list_match (the whole cell's list equals the published one, in order)."""
+    return build_workgroup_table(workgroup_scores(scope, filters), category)
+
+
+def build_workgroup_table(all_live: pd.DataFrame, category: str) -> pd.DataFrame:
+    """workgroup_table's body: published top lists of `category` next to the live ones."""
     pub = published_workgroup_tops()
     pub = pub[pub["category"] == category]
     means = published_workgroup_means()
     means = means[means["category"] == category][["workgroup", "tier", "competency_code", "mean_score"]]
-    live = workgroup_scores(scope, filters)
-    live = live[live["category"] == category]
+    live = all_live[all_live["category"] == category]
     cell_keys = ["tier", "workgroup"]
     out = pub[[*cell_keys, "position", "competency_code", "competency_zh"]].rename(
         columns={"competency_code": "published_code", "competency_zh": "published_zh"}
