@@ -232,7 +232,13 @@ def render_compare(
     table = _table_component(
         compare_table(df, lang), t("priority.table_compare", lang, a=la, b=lb), lang, ID("compare-table")
     )
-    return {"figure": fig, "table": table, "note": note}
+
+    def _n(col: str) -> str:
+        v = pd.to_numeric(df[col], errors="coerce").max() if not df.empty else None
+        return "—" if v is None or pd.isna(v) else f"{int(v):,}"
+
+    n_line = t("priority.compare_n", lang, a=la, b=lb, n_a=_n("n_a"), n_b=_n("n_b"))
+    return {"figure": fig, "table": table, "note": [note, html.Br(), html.Strong(n_line)]}
 
 
 def compare_options(
