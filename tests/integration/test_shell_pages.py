@@ -4,6 +4,7 @@ N next to the figures, and the app shell (lang attribute, navbar by role, footer
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,10 @@ def _texts(node: Any) -> Iterator[str]:
                 yield opt["label"]
     elif isinstance(node, list):
         for child in node:
-            yield from _texts(child)
+            if isinstance(child, str):
+                yield child
+            else:
+                yield from _texts(child)
 
 
 def render(app: Any, module: str, scope: Scope, lang: str, **query: str) -> tuple[list[str], str]:
@@ -97,6 +101,9 @@ def test_priority_shows_n_and_ai_marks(app: Any) -> None:
     assert "N = " in joined and "Central government" in joined
     assert any(s.startswith("★ ") for s in texts), "AI-related competencies are marked"
     assert "comparisons are made at once" in joined
+    assert re.search(
+        r"A: Central government \(N = [0-9,]+\); B: Special municipality \(N = [0-9,]+\)", joined
+    )
 
 
 def test_shell_layout_lang_navbar_and_footer(app: Any) -> None:
