@@ -8,6 +8,7 @@ import io
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +158,11 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
         raise FileRejected(path.name, str(exc).removeprefix(f"{path.name}: ")) from exc
     # NFKC once over the whole text (full-width digits/letters/spaces) instead of per cell; the
     # full-width comma would become a delimiter, so it is kept as an ideographic comma.
-    text = unicodedata.normalize("NFKC", decoded.text.replace("\uff0c", "\u3001"))
+    text = decoded.text.replace("\uff0c", "\u3001")
+    text = "\n".join(
+        line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+        for line in text.split("\n")
+    )
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -172,6 +177,13 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
         if col not in df.columns:
             df[col] = ""
     return df, decoded.encoding
+
+
+def _parts(s: pd.Series, fn: Callable[[str], tuple[Any, ...]]) -> list[pd.Series]:
+    """fn applied once per distinct value; one Series per element of fn's tuple result."""
+    results = {u: fn(u) for u in pd.unique(s)}
+    width = len(next(iter(results.values()))) if results else 0
+    return [s.map({u: r[k] for u, r in results.items()}).astype(object) for k in range(width)]
 
 
 def _month_start(dates: pd.Series) -> pd.Series:
@@ -207,9 +219,10 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
     df["_row"] = np.arange(1, len(df) + 1)
     bad: dict[int, tuple[str, str]] = {}  # row number -> (reason, message); the first problem wins
 
-    def flag(mask: pd.Series | np.ndarray, reason: str, messages: pd.Series) -> None:
-        for row, msg in zip(df.loc[mask, "_row"], messages[mask], strict=True):
-            bad.setdefault(int(row), (reason, msg))
+    def flag(mask: pd.Series | np.ndarray, reason: str, message: Callable[[int], str]) -> None:
+        # message(i) builds the text for the i-th row (0-based) only when that row is flagged.
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            bad.setdefault(int(i) + 1, (reason, message(int(i))))
 
     # Exact duplicate rows (after normalisation) are one record: collapse and report.
     dup = df.drop(columns="_row").duplicated(keep="first").to_numpy()
@@ -219,17 +232,16 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
         )
 
     nid = df[COL_NID]
-    flag(nid == "", "missing_national_id", pd.Series(f"{COL_NID} is empty", index=df.index))
-    valid_id = nid.map({u: _id_ok(u) for u in pd.unique(nid)})
+    flag((nid == "").to_numpy(), "missing_national_id", lambda i: f"{COL_NID} is empty")
+    valid_id = nid.map({u: _id_ok(u) for u in pd.unique(nid)}).to_numpy(dtype=bool)
     flag(
-        (nid != "") & ~valid_id,
+        (nid != "").to_numpy() & ~valid_id,
         "invalid_national_id",
-        "invalid format or check digit in " + COL_NID + ": " + nid.str[:1] + "*********",
+        lambda i: f"invalid format or check digit in {COL_NID}: {str(nid.iat[i])[:1]}*********",
     )
 
-    snap = df[COL_DATE].map(_roc)
-    snap_date = snap.str[0]
-    flag(snap_date.isna(), "invalid_roc_date", COL_DATE + ": " + snap.str[1].fillna(""))
+    snap_date, snap_err = _parts(df[COL_DATE], _roc)
+    flag(snap_err.notna(), "invalid_roc_date", lambda i: f"{COL_DATE}: {snap_err.iat[i]}")
     row_month = _month_start(snap_date)
     months = row_month.dropna()
     if months.empty:
@@ -239,28 +251,30 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
         flag(
             row_month.notna() & (row_month != file_month),
             "snapshot_date_mismatch",
-            COL_DATE + " " + df[COL_DATE] + f" is not in the file's month {file_month:%Y-%m}",
+            lambda i: f"{COL_DATE} {df[COL_DATE].iat[i]} is not in the file's month {file_month:%Y-%m}",
         )
 
-    hire = df[COL_HIRE].map(lambda v: _roc(v) if v else (None, None))
-    hire_date = pd.to_datetime(hire.str[0])
-    flag(
-        (df[COL_HIRE] != "") & hire_date.isna(), "invalid_roc_date", COL_HIRE + ": " + hire.str[1].fillna("")
-    )
+    hire_raw, hire_err = _parts(df[COL_HIRE], lambda v: _roc(v) if v else (None, None))
+    hire_date = pd.to_datetime(hire_raw)
+    flag(hire_err.notna(), "invalid_roc_date", lambda i: f"{COL_HIRE}: {hire_err.iat[i]}")
 
-    grade = df[COL_GRADE].map(_grade)
-    flag(grade.str[3].notna(), "unparseable_grade", COL_GRADE + ": " + grade.str[3].fillna(""))
+    rank_all, gmin_all, gmax_all, grade_err = _parts(df[COL_GRADE], _grade)
+    flag(grade_err.notna(), "unparseable_grade", lambda i: f"{COL_GRADE}: {grade_err.iat[i]}")
 
     if is_change:
         change = df[COL_CHANGE]
         known = change.isin(LEAVE_CHANGES | STATE_CHANGES)
-        flag(~known, "unknown_change_type", COL_CHANGE + " " + change + " is not a known change type")
-        cdate = df[COL_CHANGE_DATE].map(_roc)
-        flag(cdate.str[0].isna(), "invalid_roc_date", COL_CHANGE_DATE + ": " + cdate.str[1].fillna(""))
-        event_month = _month_start(cdate.str[0])
+        flag(
+            ~known,
+            "unknown_change_type",
+            lambda i: f"{COL_CHANGE} {change.iat[i]} is not a known change type",
+        )
+        cdate, cdate_err = _parts(df[COL_CHANGE_DATE], _roc)
+        flag(cdate_err.notna(), "invalid_roc_date", lambda i: f"{COL_CHANGE_DATE}: {cdate_err.iat[i]}")
+        event_month = _month_start(cdate)
         kind = np.where(change.isin(LEAVE_CHANGES), "leave", "change")
         # Within a file, a person's later record of the same month supersedes earlier ones.
-        order_key = pd.to_datetime(cdate.str[0])
+        order_key = pd.to_datetime(cdate)
     else:
         event_month = row_month
         kind = np.full(len(df), "snapshot", dtype=object)
@@ -290,10 +304,9 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
 
     keep = ~df["_row"].isin(list(bad)).to_numpy() & ~dup
     d = df[keep]
-    g = grade[keep]
-    rank_class = g.str[0]
-    gmin = g.str[1].astype("Int16")
-    gmax = g.str[2].astype("Int16")
+    rank_class = rank_all[keep]
+    gmin = gmin_all[keep].astype("Int16")
+    gmax = gmax_all[keep].astype("Int16")
 
     agencies = reference_table("agencies")
     catalog = dict(
