@@ -50,7 +50,7 @@ def serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Serving on http://{host}:{port}", flush=True)
-    # The development server; production runs gunicorn 'dashboard.wsgi:server' (docs/operations.md).
+    # The development server; production runs gunicorn -c gunicorn.conf.py (docs/operations.md).
     app.run(host=host, port=port, debug=args.debug and not settings.production)
     return 0
 
