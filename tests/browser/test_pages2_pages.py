@@ -105,7 +105,8 @@ def test_ai_gap_numbers_equal_sql(browser_page: Any, live_server: Any) -> None:
     login(page, "planner")
     set_pref(page, "lang", "en")
     page.goto("/ai-gap?weighted=0")
-    wait_for_dash(page, "#aig-gap-tbl")
+    wait_for_dash(page, "#aig-gap .main-svg")
+    page.wait_for_selector("#aig-gap-tbl", state="attached")  # inside a closed <details>
     head = _headers(page, "aig-gap-tbl")
     rows = _rows(page, "aig-gap-tbl")
     assert rows, "gap table is empty"
@@ -144,7 +145,8 @@ def test_badges_numbers_equal_sql(browser_page: Any, live_server: Any) -> None:
     login(page, "planner")
     set_pref(page, "lang", "en")
     page.goto("/badges")
-    wait_for_dash(page, "#bdg-trend-tbl")
+    wait_for_dash(page, "#bdg-coverage-trend .main-svg")
+    page.wait_for_selector("#bdg-trend-tbl", state="attached")  # inside a closed <details>
     head = _headers(page, "bdg-trend-tbl")
     rows = {r[head.index("Month")]: r for r in _rows(page, "bdg-trend-tbl")}
     sql = """
@@ -194,10 +196,14 @@ def test_summary_numbers_and_a4_print(browser_page: Any, live_server: Any) -> No
     # Print to PDF (A4) with the print stylesheet: no content wider than the page, at most 3 pages.
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 794, "height": 1123})
-    widest = page.evaluate(
-        "() => Math.max(...Array.from(document.querySelectorAll('.summary-body *')).map(e => e.getBoundingClientRect().right))"
+    page.wait_for_timeout(1500)  # plotly re-lays out responsive figures on resize
+    overflow = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.summary-body *'))
+              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+              .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+              .slice(0, 5)"""
     )
-    assert widest <= 794
+    assert overflow == []
     pdf = page.pdf(format="A4", print_background=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= 3
@@ -214,7 +220,8 @@ def test_agency_hr_sees_own_agency_and_benchmark(browser_page: Any, live_server:
     login(page, "hr-county")
     set_pref(page, "lang", "en")
     page.goto("/badges?agency=C1001")  # a forged foreign agency is ignored
-    wait_for_dash(page, "#bdg-trend-tbl")
+    wait_for_dash(page, "#bdg-coverage-trend .main-svg")
+    page.wait_for_selector("#bdg-trend-tbl", state="attached")  # inside a closed <details>
     head = _headers(page, "bdg-trend-tbl")
     rows = _rows(page, "bdg-trend-tbl")
     scopes = {r[head.index("Scope")] for r in rows}
