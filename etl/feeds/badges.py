@@ -705,35 +705,42 @@ _JWS = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
 
 def _parse_jsonl(path: Path, ctx: LoadContext) -> FeedResult:
     p = _ObParser(path, ctx)
-    data = path.read_bytes()
-    # Hash the vault once per salt of the file up front (a byte scan, not a parse); a salt the
-    # scan misses (e.g. inside a JWS) is prepared lazily on first use.
-    p.matcher.prepare(("sha256", m.decode("utf-8", "replace")) for m in set(_SALT.findall(data)))
     rows = 0
-    # Documents are parsed and processed one line at a time: never the whole file in memory.
-    for lineno, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        rows += 1
-        try:
-            text = line.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            stripped = text.strip()
-            # A signed badge may be written as a bare compact JWS instead of a JSON string.
-            doc = stripped if _JWS.fullmatch(stripped) else json.loads(text)
-        except UnicodeDecodeError as exc:
-            p.out.q(
-                lineno,
-                "undecodable_bytes",
-                f"line {lineno}: not UTF-8 at byte {exc.start}",
-                {"line": line[:200].decode("utf-8", "replace")},
-            )
-            continue
-        except json.JSONDecodeError as exc:
-            p.out.q(
-                lineno, "invalid_json", f"line {lineno} column {exc.colno}: {exc.msg}", {"line": text[:200]}
-            )
-            continue
-        p.document(lineno, doc, hashlib.sha256(line.strip()).hexdigest())
+    with open(path, "rb") as fh:
+        # Hash the vault once per salt of the file up front (a byte scan, not a parse); a salt
+        # the scan misses (e.g. inside a JWS) is prepared lazily on first use.
+        salts: set[bytes] = set()
+        for line in fh:
+            salts.update(_SALT.findall(line))
+        p.matcher.prepare(("sha256", m.decode("utf-8", "replace")) for m in salts)
+        fh.seek(0)
+        # One line at a time: a national monthly file (hundreds of MB) is never held in memory.
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            rows += 1
+            try:
+                text = line.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                stripped = text.strip()
+                # A signed badge may be written as a bare compact JWS instead of a JSON string.
+                doc = stripped if _JWS.fullmatch(stripped) else json.loads(text)
+            except UnicodeDecodeError as exc:
+                p.out.q(
+                    lineno,
+                    "undecodable_bytes",
+                    f"line {lineno}: not UTF-8 at byte {exc.start}",
+                    {"line": line[:200].decode("utf-8", "replace")},
+                )
+                continue
+            except json.JSONDecodeError as exc:
+                p.out.q(
+                    lineno,
+                    "invalid_json",
+                    f"line {lineno} column {exc.colno}: {exc.msg}",
+                    {"line": text[:200]},
+                )
+                continue
+            p.document(lineno, doc, hashlib.sha256(line.strip()).hexdigest())
     return _finish(p, rows, "utf-8")
 
 
