@@ -228,7 +228,10 @@ def display_table(df: pd.DataFrame, catalog: pd.DataFrame, lang: str) -> pd.Data
             t("staff.col.personnel_type", lang): [
                 label("personnel_type", x, lang) for x in df["personnel_type"]
             ],
-            t("staff.col.grade", lang): [None if pd.isna(g) else int(g) for g in df["grade"]],
+            # object dtype: whole numbers stay "11" on screen and in the file (a float column would say 11.0)
+            t("staff.col.grade", lang): pd.Series(
+                [None if pd.isna(g) else int(g) for g in df["grade"]], index=df.index, dtype=object
+            ),
             t("staff.col.route", lang): [t(f"staff.route.{r}", lang) for r in df["route"]],
             t("staff.col.core_cert", lang): [yes if v else no for v in df["has_core_cert"]],
             t("staff.col.missing", lang): [join(m) for m in df["missing_route_badges"]],

@@ -136,6 +136,8 @@ def test_display_table_matches_rows_and_uses_labels() -> None:
     assert len(table) == len(df)
     assert list(table["Staff number"]) == list(df["staff_number"])
     assert list(table["Tier"]) == [label("tier", x, "en") for x in df["tier"]]
+    # grades stay whole numbers (the CSV must say 6, as the screen does, not 6.0)
+    assert sorted(table["Grade"]) == [5, 6, 8] and all(type(g) is int for g in table["Grade"])
     k1 = table[table["Staff number"] == "N-k1"].iloc[0]
     # badge_class has no English names here: the Chinese name stands in, never the raw code
     assert "badge_mod1_intro中文" in k1["Valid badges"] and k1["AI common core certification"] == "Held"
