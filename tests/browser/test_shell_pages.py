@@ -154,3 +154,21 @@ def test_agency_hr_sees_benchmark_note_and_no_data_status(browser_page: Any) -> 
     assert "全國數值作為基準" in page.inner_text("main")
     assert "資料狀態" not in page.inner_text("header nav")
     assert_clean_console(page)
+
+
+def test_heatmap_download_is_the_table_shown(browser_page: Any) -> None:
+    page = browser_page
+    login(page, "analyst")
+    page.goto("/priority?tier=basic&group_by=gov_level")
+    wait_for_dash(page, "#priority-heatmap .main-svg")
+    rows_shown = page.locator("#priority-heatmap-table tbody tr").count()
+    with page.expect_download() as info:
+        page.click("#priority-heatmap-download-btn")
+    data = open(info.value.path(), encoding="utf-8-sig").read()
+    assert info.value.suggested_filename.endswith(".csv")
+    # The data rows carry the same labels as the on-screen table (and no raw codes).
+    first_cells = page.locator("#priority-heatmap-table tbody tr").first.locator("td").all_text_contents()
+    assert ",".join(first_cells[:3]) in data.replace('"', "")
+    assert "it_basic_work" not in data and rows_shown > 0
+    assert data.count("\n") >= rows_shown
+    assert_clean_console(page)
