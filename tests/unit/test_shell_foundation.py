@@ -186,3 +186,35 @@ def test_missing_warehouse_is_unavailable(tmp_path: Path) -> None:
 def test_query_params_ignores_comments() -> None:
     assert db.query_params("common_agencies") == frozenset({"agencies"})
     assert db.query_params("common_waves") == frozenset()
+
+
+def test_service_cache_hits_per_scope_and_data_version(tmp_path: Path) -> None:
+    import flask
+
+    calls: list[str] = []
+
+    @cache_mod.service_cache
+    def svc(scope: Scope, filters: Filters) -> pd.DataFrame:
+        calls.append(scope.role)
+        return pd.DataFrame({"x": [len(calls)]})
+
+    saved = cache_mod._backend
+    live = _tiny_db(tmp_path / "live.duckdb", "v1")
+    db.configure(live)
+    app = flask.Flask("t")
+    try:
+        cache_mod.init_cache(app, Settings(secret_key="k" * 40, warehouse_path=live))
+        a = svc(PLANNER, Filters())
+        b = svc(PLANNER, Filters())
+        assert calls == ["planner"] and a.equals(b)
+        svc(HR, Filters())  # another scope never gets the planner's entry
+        assert calls == ["planner", "agency_hr"]
+        svc.uncached(PLANNER, Filters())  # benchmarks time the function itself
+        assert len(calls) == 3
+        _tiny_db(tmp_path / "new.duckdb", "v2").replace(live)  # a new data version: recomputed
+        svc(PLANNER, Filters())
+        assert len(calls) == 4
+    finally:
+        cache_mod.clear_cache()
+        cache_mod._backend = saved
+        db.get_warehouse().close()
