@@ -132,11 +132,13 @@ def report_table(scope: Scope, filters: Filters, table_scope: str = "national") 
     return build_report_table(live_scores(scope, filters), table_scope)
 
 
-def build_report_table(all_live: pd.DataFrame, table_scope: str) -> pd.DataFrame:
-    """report_table's body: the published grid of `table_scope` joined with live scores."""
+@cache
+def published_grid(table_scope: str) -> pd.DataFrame:
+    """The printed layout of one of Tables 19-22: every printed row × tier with the published
+    score and rank (NaN = N/A) and the competency code each cell is computed from. Static, so
+    it is built once per process."""
     pub = published_scores()
     pub = pub[pub["scope"] == table_scope]
-    live = all_live[all_live["scope"] == table_scope]
     rows = pub.drop_duplicates(["row_order"])[["row_order", "category", "competency_zh", "competency_en"]]
     grid = rows.merge(pd.DataFrame({"tier": list(TIERS)}), how="cross")
     p = pub[["row_order", "tier", "competency_code", "score", "rank", "tier_n"]].rename(
@@ -147,6 +149,14 @@ def build_report_table(all_live: pd.DataFrame, table_scope: str) -> pd.DataFrame
     # A cell the report left N/A has no code from the printed table: take it from the row.
     fill = pub.drop_duplicates("row_order").set_index("row_order")["competency_code"]
     grid["competency_code"] = grid["competency_code"].fillna(grid["row_order"].map(fill))
+    grid["tier_order"] = grid["tier"].map({t: i for i, t in enumerate(TIERS)})
+    return grid.sort_values(["row_order", "tier_order"]).drop(columns=["tier_order"]).reset_index(drop=True)
+
+
+def build_report_table(all_live: pd.DataFrame, table_scope: str) -> pd.DataFrame:
+    """report_table's body: the published grid of `table_scope` joined with live scores."""
+    live = all_live[all_live["scope"] == table_scope]
+    grid = published_grid(table_scope)
     grid = grid.merge(
         live[["tier", "category", "competency_code", "n", "score", "rank", "suppressed"]],
         on=["tier", "category", "competency_code"],
@@ -157,8 +167,7 @@ def build_report_table(all_live: pd.DataFrame, table_scope: str) -> pd.DataFrame
     grid["abs_diff_raw"] = (grid["score"] - grid["published_score"]).abs()
     grid["rank_match"] = grid["rank"] == grid["published_rank"]
     grid["suppressed"] = grid["suppressed"].astype("boolean").fillna(False).astype(bool)
-    grid["tier_order"] = grid["tier"].map({t: i for i, t in enumerate(TIERS)})
-    return grid.sort_values(["row_order", "tier_order"]).drop(columns=["tier_order"]).reset_index(drop=True)
+    return grid
 
 
 def _summary(df: pd.DataFrame) -> dict[str, object]:
@@ -227,17 +236,37 @@ def workgroup_table(scope: Scope, filters: Filters, category: str = "common") ->
     return build_workgroup_table(workgroup_scores(scope, filters), category)
 
 
-def build_workgroup_table(all_live: pd.DataFrame, category: str) -> pd.DataFrame:
-    """workgroup_table's body: published top lists of `category` next to the live ones."""
+@cache
+def published_workgroup_grid(category: str) -> pd.DataFrame:
+    """Tables 23-25's cells of one category with Table 26's mean of each listed competency, in
+    the report's order (tier, work group, position). Static, built once per process."""
     pub = published_workgroup_tops()
     pub = pub[pub["category"] == category]
     means = published_workgroup_means()
     means = means[means["category"] == category][["workgroup", "tier", "competency_code", "mean_score"]]
-    live = all_live[all_live["category"] == category]
     cell_keys = ["tier", "workgroup"]
     out = pub[[*cell_keys, "position", "competency_code", "competency_zh"]].rename(
         columns={"competency_code": "published_code", "competency_zh": "published_zh"}
     )
+    out = out.merge(
+        means.rename(columns={"competency_code": "published_code", "mean_score": "published_mean"}),
+        on=[*cell_keys, "published_code"],
+        how="left",
+    )
+    out["tier_order"] = out["tier"].map({t: i for i, t in enumerate(TIERS)})
+    out["wg_order"] = out["workgroup"].map({w: i for i, w in enumerate(WORKGROUPS)})
+    return (
+        out.sort_values(["tier_order", "wg_order", "position"])
+        .drop(columns=["tier_order", "wg_order"])
+        .reset_index(drop=True)
+    )
+
+
+def build_workgroup_table(all_live: pd.DataFrame, category: str) -> pd.DataFrame:
+    """workgroup_table's body: published top lists of `category` next to the live ones."""
+    live = all_live[all_live["category"] == category]
+    cell_keys = ["tier", "workgroup"]
+    out = published_workgroup_grid(category)
     # The live list of each cell: visible competencies by score (ties by code), numbered 1, 2, ...
     visible = live[live["score"].notna()].sort_values(
         [*cell_keys, "score", "competency_code"], ascending=[True, True, False, True]
@@ -255,22 +284,9 @@ def build_workgroup_table(all_live: pd.DataFrame, category: str) -> pd.DataFrame
         on=[*cell_keys, "published_code"],
         how="left",
     )
-    out = out.merge(
-        means.rename(columns={"competency_code": "published_code", "mean_score": "published_mean"}),
-        on=[*cell_keys, "published_code"],
-        how="left",
-    )
     out = out.merge(live.groupby(cell_keys, as_index=False)["n"].max(), on=cell_keys, how="left")
     same = (
         (out["live_code"] == out["published_code"]).groupby([out["tier"], out["workgroup"]]).transform("all")
     )
     out["list_match"] = same.astype(bool)
-    if out.empty:
-        return out
-    out["tier_order"] = out["tier"].map({t: i for i, t in enumerate(TIERS)})
-    out["wg_order"] = out["workgroup"].map({w: i for i, w in enumerate(WORKGROUPS)})
-    return (
-        out.sort_values(["tier_order", "wg_order", "position"])
-        .drop(columns=["tier_order", "wg_order"])
-        .reset_index(drop=True)
-    )
+    return out
