@@ -38,7 +38,21 @@ def bench_env(warehouse: Path, workdir: Path, redis_url: str | None = None) -> d
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
+    write_demo_users(workdir / "users.json")
     return env
+
+
+def write_demo_users(path: Path) -> None:
+    """A users file holding the demo accounts with their password hashes.
+
+    Without it every worker process hashes the demo password with its own salt, and the
+    session fingerprint (which covers the hash) then differs between workers: a session
+    signed in on one worker is refused by the others (reported to the access engineer)."""
+    from dashboard.auth.users import UserStore
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        UserStore(path, demo_accounts=True).add_demo()
 
 
 def make_app(warehouse: Path, workdir: Path) -> Any:
