@@ -117,22 +117,34 @@ def badge_catalog(scope: Scope) -> pd.DataFrame:
     return get_warehouse().query("staff_badge_catalog")
 
 
-def _missing_route(held: list[str], route: str, catalog: pd.DataFrame) -> list[str]:
-    """Required route steps not covered by a valid badge of the same module at that level or above."""
+def _route_index(catalog: pd.DataFrame) -> tuple[dict[str, tuple[str, int]], dict[tuple[str, str], str]]:
+    """(badge -> (module, level rank), (module, level) -> badge) for the badges of the catalog."""
     badges = catalog[catalog["kind"] == "badge"]
-    by_code = badges.set_index("badge_code")[["module_code", "level"]].to_dict("index")
+    by_code: dict[str, tuple[str, int]] = {}
+    by_step: dict[tuple[str, str], str] = {}
+    for code, module, level in zip(badges["badge_code"], badges["module_code"], badges["level"], strict=True):
+        if module is None or pd.isna(module):
+            continue
+        by_code[str(code)] = (str(module), LEVEL_ORDER.get(str(level), 0))
+        by_step.setdefault((str(module), str(level)), str(code))
+    return by_code, by_step
+
+
+def _missing_route(
+    held: list[str], route: str, index: tuple[dict[str, tuple[str, int]], dict[tuple[str, str], str]]
+) -> list[str]:
+    """Required route steps not covered by a valid badge of the same module at that level or above."""
+    by_code, by_step = index
     best: dict[str, int] = {}
     for code in held:
-        info = by_code.get(code)
-        if info and info["module_code"]:
-            lvl = LEVEL_ORDER.get(str(info["level"]), 0)
-            best[str(info["module_code"])] = max(best.get(str(info["module_code"]), 0), lvl)
-    missing = []
-    for module, stage in route_requirements()[route]:
-        if best.get(module, 0) < LEVEL_ORDER.get(stage, 1):
-            match = badges[(badges["module_code"] == module) & (badges["level"] == stage)]
-            missing.append(str(match["badge_code"].iloc[0]) if len(match) else f"{module}:{stage}")
-    return missing
+        if code in by_code:
+            module, rank = by_code[code]
+            best[module] = max(best.get(module, 0), rank)
+    return [
+        by_step.get((module, stage), f"{module}:{stage}")
+        for module, stage in route_requirements()[route]
+        if best.get(module, 0) < LEVEL_ORDER.get(stage, 1)
+    ]
 
 
 @service_cache
@@ -155,8 +167,9 @@ def staff_list(scope: Scope, filters: StaffFilters, today: dt.date | None = None
     )
     df["route"] = [person_route(t, p) for t, p in zip(df["tier"], df["personnel_type"], strict=True)]
     df["has_core_cert"] = df["certifications"].map(lambda c: CORE_CERT in c)
+    index = _route_index(catalog)
     df["missing_route_badges"] = [
-        _missing_route(b, r, catalog) for b, r in zip(df["badges"], df["route"], strict=True)
+        _missing_route(b, r, index) for b, r in zip(df["badges"], df["route"], strict=True)
     ]
     df["n_missing_route"] = df["missing_route_badges"].map(len)
     return _apply_filters(df, filters).reset_index(drop=True)
@@ -224,7 +237,10 @@ def display_table(df: pd.DataFrame, catalog: pd.DataFrame, lang: str) -> pd.Data
             t("staff.col.staff_number", lang): df["staff_number"].fillna("").astype(str),
             t("staff.col.agency", lang): [label("agency", a, lang) for a in df["agency_code"]],
             t("staff.col.unit", lang): df["unit_name"].fillna("").astype(str),
-            t("staff.col.tier", lang): [label("tier", x, lang) for x in df["tier"]],
+            t("staff.col.tier", lang): [
+                t("staff.unknown", lang) if x in (None, "unknown") else label("tier", x, lang)
+                for x in df["tier"]
+            ],
             t("staff.col.personnel_type", lang): [
                 label("personnel_type", x, lang) for x in df["personnel_type"]
             ],
