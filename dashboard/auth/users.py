@@ -69,7 +69,10 @@ class User:
 
     def fingerprint(self) -> str:
         """Changes when the password or role changes: stale sessions stop matching."""
-        raw = f"{self.password_hash}|{self.role}|{','.join(self.agencies)}|{self.disabled}"
+        # Demo accounts built in memory get a fresh salt in every worker process: their
+        # fingerprint must not depend on the hash, or a session would only work in one worker.
+        secret_part = "demo-account" if self.demo else self.password_hash
+        raw = f"{secret_part}|{self.role}|{','.join(self.agencies)}|{self.disabled}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:

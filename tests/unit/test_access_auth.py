@@ -190,6 +190,15 @@ def test_removed_user_loses_session(client: Any, settings: Settings) -> None:
     assert client.get("/_dash-layout").status_code == 401
 
 
+def test_demo_fingerprint_is_the_same_in_every_worker() -> None:
+    from dashboard.auth import users
+
+    a = users.demo_user("hr-central")
+    users._demo_hash_cache.clear()  # another worker process computes its own salted hash
+    b = users.demo_user("hr-central")
+    assert a.password_hash != b.password_hash and a.fingerprint() == b.fingerprint()
+
+
 def test_trusted_header_mode(tmp_path: Path) -> None:
     s = _settings(tmp_path, auth_mode="trusted_header", trusted_proxies=("10.0.0.0/8",))
     c = _app(s).server.test_client()
