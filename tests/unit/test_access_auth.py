@@ -225,6 +225,7 @@ def test_security_headers_and_cookie_flags(tmp_path: Path) -> None:
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
     for h in app.csp_hashes():
         assert h in csp  # csp_hashes() gives quoted sources ("'sha256-...'")
+    assert "''" not in csp  # a doubly quoted source would block every inline script
     assert r.headers["Strict-Transport-Security"].startswith("max-age=")
     assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["X-Frame-Options"] == "DENY"
     cookie = r.headers.get("Set-Cookie", "")
