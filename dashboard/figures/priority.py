@@ -86,7 +86,14 @@ def ranked_bars(
     AI-related bars coloured and starred; an optional benchmark (e.g. national) as markers."""
     shown = df[df["score"].notna()]
     if shown.empty:
-        return empty_figure(texts["no_data"] if df.empty else texts["suppressed"])
+        message = texts["no_data"] if df.empty else texts["suppressed"]
+        if benchmark is None or benchmark["score"].notna().sum() == 0:
+            return empty_figure(message)
+        # The viewer's own group is hidden (too small): still show the benchmark they compare with.
+        fig = ranked_bars(benchmark, comp_labels, texts)
+        fig.update_traces(marker={"color": BENCH_COLOR}, name=texts["benchmark"])
+        fig.update_layout(title={"text": f"{texts['benchmark']} · {message}", "x": 0})
+        return fig
     shown = shown.sort_values(["category_order", "score"], ascending=[True, False])
     labels = [
         ai_label(comp_labels.get(c, c), bool(a))

@@ -71,6 +71,9 @@ def test_ranked_bars_error_bars_and_benchmark() -> None:
     assert list(fig.data[1].x) == [2.0, 1.0] and fig.data[1].name == "National"
     hidden = figs.ranked_bars(df[df["grp"] == "middle"], {}, TEXTS)
     assert hidden.layout.annotations[0].text == "hidden"
+    # An agency too small to show still sees the national benchmark.
+    bench_only = figs.ranked_bars(df[df["grp"] == "middle"], {}, TEXTS, benchmark=df[df["grp"] == "basic"])
+    assert list(bench_only.data[0].x) == [2.5, 0.5] and "hidden" in bench_only.layout.title.text
 
 
 def test_compare_flags_intervals_excluding_zero() -> None:
