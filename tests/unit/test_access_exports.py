@@ -144,7 +144,9 @@ def test_send_export_metadata_audit_and_scope_clamp(app_ctx: Settings) -> None:
         and rec["rows"] == 2
         and rec["format"] == "csv"
     )
-    assert rec["filters"] == {"tier": "basic"} and rec["ignored_agency"] == "C1001" and rec["page"] == "/badges"
+    assert (
+        rec["filters"] == {"tier": "basic"} and rec["ignored_agency"] == "C1001" and rec["page"] == "/badges"
+    )
 
 
 def test_send_export_refusals_are_audited(app_ctx: Settings) -> None:
@@ -184,3 +186,23 @@ def test_audit_log_chain_detects_tampering(tmp_path: Path) -> None:
     del lines[2]
     (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert log.verify()[0] is False
+
+
+def test_suppressed_cells_are_blank_in_every_format() -> None:
+    from openpyxl import load_workbook
+
+    from dashboard.suppression import suppress
+
+    df = pd.DataFrame({"tier": ["basic", "middle", "senior"], "n": [120, 30, 4], "score": [1.5, 2.5, 3.5]})
+    shown = suppress(df, Scope("analyst", "a", None), value_cols=["score"], group_cols=["tier"])
+    content, _, _ = export_bytes(shown.drop(columns=["suppressed"]), "csv", META)
+    _, table = _read_csv(content)
+    assert table[1] == ["basic", "120.0", "1.5"] or table[1] == ["basic", "120", "1.5"]
+    assert table[2][1:] == ["", ""] and table[3][1:] == ["", ""]
+    xlsx, _, _ = export_bytes(shown.drop(columns=["suppressed"]), "xlsx", META)
+    ws = load_workbook(io.BytesIO(xlsx))["data"]
+    assert [c.value for c in ws[3]] == ["middle", None, None] and [c.value for c in ws[4]] == [
+        "senior",
+        None,
+        None,
+    ]
