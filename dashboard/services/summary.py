@@ -98,13 +98,13 @@ def headlines(scope: Scope, filters: Filters) -> pd.DataFrame:
             )
     waves = ai_gap.sa_waves(scope)
     if waves:
-        cur_b = ai_gap.borich(scope, filters, sa_wave=waves[-1])
+        cur_b = ai_gap.borich(scope, filters, group_by="national", sa_wave=waves[-1])
         cur_b = cur_b[cur_b["mwds"].notna()]
         if not cur_b.empty:
             top = cur_b.sort_values("mwds", ascending=False).iloc[0]
             prev_val = math.nan
             if len(waves) > 1:
-                pb = ai_gap.borich(scope, filters, sa_wave=waves[-2])
+                pb = ai_gap.borich(scope, filters, group_by="national", sa_wave=waves[-2])
                 match = pb[pb["competency_code"] == top["competency_code"]]
                 prev_val = float(match["mwds"].iloc[0]) if not match.empty else math.nan
             rows.append(
@@ -252,13 +252,17 @@ def _finding_mention(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
 
 
 def _finding_borich(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
-    df = ai_gap.borich(scope, filters, group_by="tier")
+    waves = ai_gap.sa_waves(scope)
+    if not waves:
+        return []
+    # the same arguments as the headline's call, so the cached frame is shared
+    df = ai_gap.borich(scope, filters, group_by="tier", sa_wave=waves[-1])
     df = df[df["mwds"].notna()]
     if df.empty:
         return []
     known = df[df["group_code"] != "unknown"]  # people not matched to the roster are no tier
     tops = known.sort_values("mwds", ascending=False).groupby("group_code").head(1)
-    overall = ai_gap.borich(scope, filters, group_by="national")
+    overall = ai_gap.borich(scope, filters, group_by="national", sa_wave=waves[-1])
     overall = overall[overall["mwds"].notna()]
     if overall.empty:
         return []
