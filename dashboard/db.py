@@ -67,6 +67,7 @@ class Warehouse:
         self.memory_limit = memory_limit
         self._cond = threading.Condition()
         self._busy = 0  # queries running on the current connection
+        self._swapping = False  # a reopen is waiting for the running queries to finish
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._version: str | None = None
@@ -101,8 +102,14 @@ class Warehouse:
         with self._cond:
             if self._con is not None and stamp == self._stamp:
                 return self._con
-            while self._busy:
-                self._cond.wait()
+            # Hold back new queries on the old connection so the running ones can drain.
+            self._swapping = True
+            try:
+                while self._busy:
+                    self._cond.wait()
+            finally:
+                self._swapping = False
+                self._cond.notify_all()
             if self._con is None or stamp != self._stamp:
                 if self._con is not None:
                     self._con.close()
@@ -128,6 +135,8 @@ class Warehouse:
         while True:
             con = self.connection()
             with self._cond:
+                while self._swapping:
+                    self._cond.wait()
                 if con is self._con:  # not swapped in between: pin it for this query
                     self._busy += 1
                     break

@@ -218,3 +218,30 @@ def test_service_cache_hits_per_scope_and_data_version(tmp_path: Path) -> None:
         cache_mod.clear_cache()
         cache_mod._backend = saved
         db.get_warehouse().close()
+
+
+def test_swap_during_concurrent_queries_gives_no_errors(tmp_path: Path) -> None:
+    import threading
+
+    live = _tiny_db(tmp_path / "live.duckdb", "v1")
+    wh = db.Warehouse(live)
+    seen: list[str] = []
+    errors: list[Exception] = []
+
+    def worker() -> None:
+        for _ in range(40):
+            try:
+                seen.append(str(wh.execute("SELECT version_id FROM data_version").iloc[0, 0]))
+            except Exception as exc:  # noqa: BLE001 - the assertion below reports them
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for th in threads:
+        th.start()
+    _tiny_db(tmp_path / "new.duckdb", "v2").replace(live)
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert set(seen) <= {"v1", "v2"} and len(seen) == 160
+    assert wh.data_version() == "v2"
+    wh.close()
