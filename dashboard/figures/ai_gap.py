@@ -70,6 +70,22 @@ def gap_bars(df: pd.DataFrame, lang: str, group_by: str = "national") -> go.Figu
             hovertemplate=t("ai_gap.hover_gap", lang) + "<extra></extra>",
         )
     )
+    fig.data[0].name = t("ai_gap.this_wave", lang, wave=str(data["wave"].iloc[0]))
+    if "rank_change" in data and data["rank_change"].notna().any():
+        # where the item stood in the previous wave: the target is the same, so the previous
+        # gap is today's gap minus the change in rank
+        prev = data.dropna(subset=["rank_change"])
+        fig.add_trace(
+            go.Scatter(
+                x=prev["rank_gap"] - prev["rank_change"],
+                y=prev["item"],
+                mode="markers",
+                marker={"symbol": "diamond-open", "size": 11, "color": "#222", "line": {"width": 2}},
+                name=t("ai_gap.prev_wave", lang, wave=str(prev["prev_wave"].iloc[0])),
+                hovertemplate="%{x}<extra></extra>",
+            )
+        )
+        fig.update_layout(showlegend=True)
     fig.add_vline(x=0, line_width=1, line_color="#333")
     fig.update_xaxes(title=t("ai_gap.axis_rank_gap", lang), zeroline=True, dtick=1)
     fig.update_yaxes(autorange="reversed")

@@ -37,6 +37,15 @@ def test_gap_bars_plots_selection_only_with_labels() -> None:
     assert list(bar.marker.color) == [gf.GAP_COLOR, gf.GAP_COLOR]
 
 
+def test_gap_bars_mark_the_previous_wave() -> None:
+    df = _gap().assign(rank_change=[-1.0, 0.0, float("nan")], prev_wave=["2025", "2025", None])
+    fig = gf.gap_bars(df, "en")
+    bars, prev = fig.data
+    assert bars.name == "Wave 2026"
+    assert list(prev.x) == [2.0, 4.0]  # gap 1 after rising one place: it was 2 below target
+    assert prev.name == "Position in the previous wave (2025)"
+
+
 def test_gap_bars_fall_back_to_the_benchmark() -> None:
     df = _gap()
     df.loc[df["scope_level"] == "selection", "rank_gap"] = float("nan")
