@@ -365,6 +365,11 @@ def footer(lang: str, cal: str, version: str | None, built_at: str | None) -> ht
     )
 
 
+def error_panel(lang: str) -> html.Div:
+    """What a page shows when the warehouse cannot be read (details go to the server log)."""
+    return html.Div(dbc.Alert(t("common.msg.error", lang), color="danger", className="mt-3"), role="alert")
+
+
 def n_badge(n: int | float | None, lang: str, n_eff: float | None = None) -> html.Span:
     """'N = 1,234' (and the effective n when weighted): every figure shows its N."""
     text = f"N = {int(n):,}" if n is not None and not pd.isna(n) else "N = —"

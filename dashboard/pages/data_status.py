@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import dash
@@ -16,6 +17,8 @@ from dashboard.i18n import current_cal, current_lang, format_date, has_key, t
 from dashboard.scope import Scope
 from dashboard.services import common as common_svc
 from dashboard.services import data_status as svc
+
+log = logging.getLogger(__name__)
 
 dash.register_page(__name__, path="/data-status", title="資料狀態 · Data status", order=9)
 
@@ -208,6 +211,14 @@ def render(scope: Scope, filters: Filters, lang: str, cal: str) -> list[Any]:
 
 
 def layout(**query: str) -> html.Div:
+    try:
+        return _layout(**query)
+    except common_svc.WarehouseError:
+        log.exception("%s: warehouse unavailable", __name__)
+        return comp.error_panel(current_lang())
+
+
+def _layout(**query: str) -> html.Div:
     lang, cal = current_lang(), current_cal()
     scope = common_svc.current_scope()
     filters = Filters.from_query(query)

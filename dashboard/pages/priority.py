@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,8 @@ from dashboard.i18n import current_lang, label, reference_codes, t
 from dashboard.scope import Scope
 from dashboard.services import common as common_svc
 from dashboard.services import priority as svc
+
+log = logging.getLogger(__name__)
 
 dash.register_page(__name__, path="/priority", title="職能優先序 · Competency priority", order=1)
 
@@ -267,6 +270,14 @@ def _card(title: str, body: list[Any], card_id: str) -> dbc.Card:
 
 
 def layout(**query: str) -> html.Div:
+    try:
+        return _layout(**query)
+    except common_svc.WarehouseError:
+        log.exception("%s: warehouse unavailable", __name__)
+        return comp.error_panel(current_lang())
+
+
+def _layout(**query: str) -> html.Div:
     lang = current_lang()
     scope = common_svc.current_scope()
     filters = common_svc.resolve(scope, Filters.from_query(query))

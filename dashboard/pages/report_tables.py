@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import dash
@@ -16,6 +17,8 @@ from dashboard.i18n import current_lang, label, t
 from dashboard.scope import Scope
 from dashboard.services import common as common_svc
 from dashboard.services import report_tables as svc
+
+log = logging.getLogger(__name__)
 
 dash.register_page(__name__, path="/report-tables", title="報告表格 · Report tables", order=2)
 
@@ -241,6 +244,14 @@ def render_content(scope: Scope, filters: Filters, lang: str) -> list[Any]:
 
 
 def layout(**query: str) -> html.Div:
+    try:
+        return _layout(**query)
+    except common_svc.WarehouseError:
+        log.exception("%s: warehouse unavailable", __name__)
+        return comp.error_panel(current_lang())
+
+
+def _layout(**query: str) -> html.Div:
     lang = current_lang()
     scope = common_svc.current_scope()
     filters = svc.report_filters(scope, Filters.from_query(query))

@@ -11,6 +11,8 @@ import pandas as pd
 
 from dashboard.cache import service_cache
 from dashboard.db import WarehouseError, get_warehouse
+
+__all__ = ["WarehouseError"]  # pages catch it without importing dashboard.db
 from dashboard.filters import Filters
 from dashboard.scope import Scope
 

@@ -140,3 +140,16 @@ def test_serve_command_builds_demo_only_when_missing(tmp_path: Path, monkeypatch
     db.write_bytes(b"")
     main.ensure_demo_warehouse(raw, db)
     assert calls == []
+
+
+def test_pages_degrade_to_a_message_without_a_warehouse(app: Any, tmp_path: Path) -> None:
+    from dashboard import db
+
+    original = app.server.config["DASHBOARD_SETTINGS"].warehouse_path
+    db.configure(tmp_path / "absent.duckdb")
+    try:
+        for module in ("priority", "report_tables", "data_status"):
+            _, joined = render(app, module, PLANNER, "en")
+            assert "temporarily unavailable" in joined, module
+    finally:
+        db.configure(original)
