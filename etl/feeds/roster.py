@@ -181,9 +181,19 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
 
 def _parts(s: pd.Series, fn: Callable[[str], tuple[Any, ...]]) -> list[pd.Series]:
     """fn applied once per distinct value; one Series per element of fn's tuple result."""
-    results = {u: fn(u) for u in pd.unique(s)}
-    width = len(next(iter(results.values()))) if results else 0
-    return [s.map({u: r[k] for u, r in results.items()}).astype(object) for k in range(width)]
+    codes, uniques = pd.factorize(s)
+    results = [fn(u) for u in uniques]
+    width = len(results[0]) if results else 0
+    out = []
+    for k in range(width):
+        values = np.empty(len(results), dtype=object)
+        values[:] = [r[k] for r in results]
+        out.append(
+            pd.Series(
+                values[codes] if len(values) else np.empty(0, dtype=object), index=s.index, dtype=object
+            )
+        )
+    return out
 
 
 def _month_start(dates: pd.Series) -> pd.Series:
