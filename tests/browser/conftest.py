@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +43,7 @@ class LiveServer:
     warehouse: Path
     warehouse_kind: str  # 'demo' (python -m etl build) or 'small' (tests/fixtures/test_shell_warehouse)
     users_file: Path
-    app: Any
+    app: Any  # None: the app runs in its own process (see live_server)
 
 
 def _free_port() -> int:
@@ -65,40 +68,71 @@ def _warehouse(request: pytest.FixtureRequest, tmp: Path) -> tuple[Path, str]:
         return build_small_warehouse(tmp / "small.duckdb"), "small"
 
 
+_SERVE = """
+import os, sys
+from werkzeug.serving import run_simple
+from dashboard.app import create_app
+app = create_app()
+run_simple("127.0.0.1", int(os.environ["DASHBOARD_PORT"]), app.server, threaded=True)
+"""
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"live server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/login", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"live server did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
 @pytest.fixture(scope="session")
 def live_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """create_app() served by werkzeug in a thread on 127.0.0.1:<free port>."""
-    from werkzeug.serving import make_server
+    """create_app() served by werkzeug in its own process on 127.0.0.1:<free port>.
 
+    A separate process, not a thread: tests in the same worker reconfigure process globals
+    (the warehouse, the cache) and must never change what the browser is looking at."""
     tmp = tmp_path_factory.mktemp("live_server")
     db, kind = _warehouse(request, tmp)
     users = tmp / "users.json"
     from dashboard.auth.users import UserStore
 
     UserStore(users, demo_accounts=True).add_demo()
-    from dashboard.app import create_app
-    from dashboard.settings import Settings
-
-    settings = Settings(
-        env="development",
-        warehouse_path=db,
-        secret_key="browser-test-secret-" + "x" * 32,
-        users_file=users,
-        audit_log_path=tmp / "audit.jsonl",
-        demo_accounts=True,
-    )
-    app = create_app(settings)
     port = _free_port()
-    server = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    env = dict(os.environ)
+    env.update(
+        DASHBOARD_ENV="development",
+        DASHBOARD_WAREHOUSE=str(db),
+        DASHBOARD_SECRET_KEY="browser-test-secret-" + "x" * 32,
+        DASHBOARD_USERS_FILE=str(users),
+        DASHBOARD_AUDIT_LOG=str(tmp / "audit.jsonl"),
+        DASHBOARD_DEMO_ACCOUNTS="1",
+        DASHBOARD_PORT=str(port),
+    )
+    env.pop("REDIS_URL", None)
+    log = tmp / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVE], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", db, kind, users, app)
+        _wait_until_up(url, proc, log)
+        yield LiveServer(url, db, kind, users, None)
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @pytest.fixture(scope="session")
