@@ -36,12 +36,14 @@ def etl_md(etl: dict[str, Any]) -> str:
     if not gen.get("reused"):
         rows = ", ".join(f"{k} {n:,}" for k, n in sorted(gen.get("rows_per_feed", {}).items()))
         lines.append(
-            f"Generation (`python -m etl synth --profile {etl['profile']}`): **{gen.get('wall_s')} s**, "
+            f"Generation (`python -m etl synth --profile {etl['profile']}`): **{gen.get('wall_s')} s** "
+            f"(CPU {gen.get('user_s')} s user + {gen.get('sys_s')} s system), "
             f"peak RSS **{gen.get('peak_rss_mib')} MiB**, {gen.get('raw_bytes', 0) / 2**20:.1f} MiB of raw files; rows: {rows}."
         )
     b = etl.get("build", {})
     lines.append(
-        f"\nFull build (`python -m etl build`): **{b.get('wall_s')} s** wall, peak RSS **{b.get('peak_rss_mib')} MiB**, "
+        f"\nFull build (`python -m etl build`): **{b.get('wall_s')} s** wall (CPU {b.get('user_s')} s user + "
+        f"{b.get('sys_s')} s system), peak RSS **{b.get('peak_rss_mib')} MiB**, "
         f"warehouse {_mib(b.get('warehouse_bytes'))}."
     )
     lines.append(
