@@ -66,8 +66,16 @@ def scores_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     d["rank_txt"] = np.where(
         ~d["asked"], na, np.where(live_ok, d["rank"].map(lambda v: "" if pd.isna(v) else f"{int(v)}"), hidden)
     )
+    # A live rank that differs from the printed one is marked, so mismatches are visible.
+    differs = live_ok & (d["rank"] != d["published_rank"])
+    d["rank_txt"] = np.where(differs, d["rank_txt"] + " ≠", d["rank_txt"])
     d["pub_txt"] = np.where(
-        d["asked"], d["published_score"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"), na
+        d["asked"],
+        [
+            "" if pd.isna(v) else (f"{v:.2f} ({int(r)})" if not pd.isna(r) else f"{v:.2f}")
+            for v, r in zip(d["published_score"], d["published_rank"], strict=True)
+        ],
+        na,
     )
     name_col = "competency_en" if lang == "en" else "competency_zh"
     rows = d.drop_duplicates("row_order").sort_values("row_order")
@@ -218,7 +226,10 @@ def render_content(scope: Scope, filters: Filters, lang: str) -> list[Any]:
                 dbc.Col(
                     [
                         _html_table(frame, title, ID(f"t{number}")),
-                        html.P(t("report_tables.na_note", lang), className="small text-muted")
+                        html.P(
+                            t("report_tables.na_note", lang) + " " + t("report_tables.rank_note", lang),
+                            className="small text-muted",
+                        )
                         if number in SCOPE_OF
                         else None,
                         comp.download_controls(f"report-tables-t{number}", lang, scope.may_export),

@@ -14,6 +14,7 @@ import plotly.utils
 import pytest
 
 from dashboard import cache as cache_mod
+from dashboard.filters import Filters
 from dashboard.i18n import reference_codes
 from dashboard.scope import Scope
 from dashboard.settings import Settings
@@ -153,3 +154,16 @@ def test_pages_degrade_to_a_message_without_a_warehouse(app: Any, tmp_path: Path
             assert "temporarily unavailable" in joined, module
     finally:
         db.configure(original)
+
+
+def test_report_tables_mark_rank_mismatches(app: Any) -> None:
+    from dashboard.services import report_tables
+
+    texts, joined = render(app, "report_tables", PLANNER, "en")
+    t19 = report_tables.report_table(PLANNER, report_tables.report_filters(PLANNER, Filters()), "national")
+    shown = t19[t19["asked"] & t19["score"].notna()]
+    mismatches = int((shown["rank"] != shown["published_rank"]).sum())
+    assert mismatches > 0, "the random test warehouse should disagree with the report somewhere"
+    table_19 = [s for s in texts if s.endswith(" ≠")]
+    assert len(table_19) >= mismatches
+    assert "Table 19. National" in joined and "N/A" in joined
