@@ -11,17 +11,13 @@ WITH bounds AS (
     SELECT CAST($wave_from || '-01' AS DATE) AS d_from,
            last_day(CAST($wave_to || '-01' AS DATE)) AS d_to
 ),
-person_wave AS (
-    SELECT s.wave, s.staff_key, avg(i.proficiency) AS mean_p
-    FROM selfassessment_respondent AS s
-    JOIN selfassessment_item AS i ON i.wave = s.wave AND i.respondent_key = s.respondent_key
-    WHERE s.staff_key IS NOT NULL AND s.wave IN ($wave_from, $wave_to) AND i.proficiency IS NOT NULL
-    GROUP BY s.wave, s.staff_key
-),
 panel AS (
-    SELECT a.staff_key, b.mean_p - a.mean_p AS delta
-    FROM person_wave AS a
-    JOIN person_wave AS b ON b.staff_key = a.staff_key AND b.wave = $wave_to
+    -- per-person means and first-wave attributes: mart_ai_gap_sa_person (etl/sql/114_mart_ai_gap_selfassessment.sql)
+    SELECT a.staff_key, b.mean_p - a.mean_p AS delta,
+           a.agency_code, a.gov_level, a.tier, a.personnel_type
+    FROM mart_ai_gap_sa_person AS a
+    JOIN (SELECT DISTINCT staff_key, mean_p FROM mart_ai_gap_sa_person WHERE wave = $wave_to) AS b
+      ON b.staff_key = a.staff_key
     WHERE a.wave = $wave_from
 ),
 ai_badges AS (
@@ -41,16 +37,9 @@ earners AS (
 ),
 attrs AS (
     SELECT p.staff_key, p.delta, e.staff_key IS NOT NULL AS earner,
-           coalesce(sm.agency_code, 'unknown') AS agency_code,
-           coalesce(sm.gov_level, 'unknown') AS gov_level,
-           coalesce(sm.tier, 'unknown') AS tier,
-           coalesce(sm.personnel_type, 'unknown') AS personnel_type
+           p.agency_code, p.gov_level, p.tier, p.personnel_type
     FROM panel AS p
     LEFT JOIN earners AS e ON e.staff_key = p.staff_key
-    LEFT JOIN staff_history AS sm  -- the stretch covering the first wave's month
-      ON sm.staff_key = p.staff_key
-     AND sm.valid_from <= CAST($wave_from || '-01' AS DATE)
-     AND (sm.valid_to IS NULL OR sm.valid_to >= CAST($wave_from || '-01' AS DATE))
 )
 SELECT CASE $group_by
            WHEN 'tier' THEN tier

@@ -1,7 +1,7 @@
 -- Purpose: supply against demand per tier and IT-position competency: demand = mean Borda score in
 --          the survey wave (own-tier part) and its index against the category mean of that tier;
 --          supply = staff of that tier in the roster month holding a valid award aligned to the
---          competency, per 100 staff of the tier (marts 110/111_mart_badges_*).
+--          competency, per 100 staff of the tier (marts 110/111_mart_badges_*, 113_mart_ai_gap_survey).
 -- Grain: one row per tier x competency_code (surveyed competencies of the tier).
 -- Parameters: $wave (survey wave; NULL = latest), $month (DATE; NULL = latest roster month),
 --   $gov_level, $agencies (VARCHAR[]; NULL = all), $tier, $workgroup (survey side only),
@@ -10,23 +10,19 @@
 WITH w AS (
     SELECT coalesce($wave, (SELECT max(wave) FROM survey_respondent)) AS wave
 ),
-resp AS (
-    SELECT r.wave, r.respondent_id, r.tier, CASE WHEN $weighted THEN r.weight ELSE 1.0 END AS wt
-    FROM survey_respondent AS r, w
-    WHERE r.wave = w.wave
-      AND ($gov_level IS NULL OR r.gov_level = $gov_level)
-      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], r.agency_code))
-      AND ($tier IS NULL OR r.tier = $tier)
-      AND ($workgroup IS NULL OR r.workgroup = $workgroup)
-      AND ($personnel_type IS NULL OR r.personnel_type = $personnel_type)
-),
 demand AS (
-    SELECT r.tier, p.category, p.competency_code, count(*) AS n,
-           sum(r.wt * p.points) / sum(r.wt) AS score
-    FROM resp AS r
-    JOIN survey_competency_points AS p
-      ON p.wave = r.wave AND p.respondent_id = r.respondent_id AND p.part_tier = r.tier
-    GROUP BY r.tier, p.category, p.competency_code
+    -- own-tier points joined to their respondent: mart_ai_gap_points (etl/sql/113_mart_ai_gap_survey.sql)
+    SELECT p.tier, p.category, p.competency_code, count(*) AS n,
+           sum(CASE WHEN $weighted THEN p.weight * p.points ELSE p.points END)
+               / sum(CASE WHEN $weighted THEN p.weight ELSE 1.0 END) AS score
+    FROM mart_ai_gap_points AS p, w
+    WHERE p.wave = w.wave
+      AND ($gov_level IS NULL OR p.gov_level = $gov_level)
+      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], p.agency_code))
+      AND ($tier IS NULL OR p.tier = $tier)
+      AND ($workgroup IS NULL OR p.workgroup = $workgroup)
+      AND ($personnel_type IS NULL OR p.personnel_type = $personnel_type)
+    GROUP BY p.tier, p.category, p.competency_code
 ),
 demand_idx AS (
     SELECT d.*, avg(d.score) OVER (PARTITION BY d.tier, d.category) AS category_mean

@@ -156,7 +156,11 @@ def _build(path: Path) -> None:
             [aid, code, key, on, until, rev],
         )
     # the pipeline runs every etl/sql/1NN_mart_*.sql after a build: so do we
-    for mart in sorted((ROOT / "etl/sql").glob("1*_mart_badges_*.sql")):
+    marts = [
+        *(ROOT / "etl/sql").glob("1*_mart_badges_*.sql"),
+        *(ROOT / "etl/sql").glob("1*_mart_ai_gap_*.sql"),
+    ]
+    for mart in sorted(marts):
         con.execute(mart.read_text(encoding="utf-8"))
     con.execute("INSERT INTO data_version VALUES ('tiny-1', TIMESTAMP '2026-07-01', '{}', 'test')")
     con.close()
