@@ -1,7 +1,8 @@
 -- Purpose: supply against demand per tier and IT-position competency: demand = mean Borda score in
 --          the survey wave (own-tier part) and its index against the category mean of that tier;
 --          supply = staff of that tier in the roster month holding a valid award aligned to the
---          competency, per 100 staff of the tier (marts 110/111_mart_badges_*, 113_mart_ai_gap_survey).
+--          competency, per 100 staff of the tier (marts 110/115_mart_badges_*,
+--          113_mart_ai_gap_survey).
 -- Grain: one row per tier x competency_code (surveyed competencies of the tier).
 -- Parameters: $wave (survey wave; NULL = latest), $month (DATE; NULL = latest roster month),
 --   $gov_level, $agencies (VARCHAR[]; NULL = all), $tier, $workgroup (survey side only),
@@ -42,16 +43,15 @@ heads AS (
     GROUP BY c.tier
 ),
 supply AS (
-    SELECT h.tier, al.competency_code, count(DISTINCT h.staff_key) AS holders
-    FROM mart_badges_holding AS h
-    JOIN badge_alignment AS al ON al.badge_code = h.badge_code
-    CROSS JOIN m
-    WHERE h.month = m.month
-      AND ($gov_level IS NULL OR h.gov_level = $gov_level)
-      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], h.agency_code))
-      AND ($tier IS NULL OR h.tier = $tier)
-      AND ($personnel_type IS NULL OR h.personnel_type = $personnel_type)
-    GROUP BY h.tier, al.competency_code
+    -- distinct holders per cell: mart_badges_supply (etl/sql/115_mart_badges_supply.sql)
+    SELECT s.tier, s.competency_code, CAST(sum(s.holders) AS BIGINT) AS holders
+    FROM mart_badges_supply AS s, m
+    WHERE s.month = m.month
+      AND ($gov_level IS NULL OR s.gov_level = $gov_level)
+      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], s.agency_code))
+      AND ($tier IS NULL OR s.tier = $tier)
+      AND ($personnel_type IS NULL OR s.personnel_type = $personnel_type)
+    GROUP BY s.tier, s.competency_code
 )
 SELECT (SELECT wave FROM w) AS wave, (SELECT month FROM m) AS month,
        d.tier, d.category, d.competency_code, c.ai_related,

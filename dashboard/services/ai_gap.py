@@ -218,17 +218,17 @@ def mention_rate(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.D
     df["low"] = [c[0] for c in ci]
     df["high"] = [c[1] for c in ci]
     df = df.sort_values(["scope_level", "group_code", "wave"]).reset_index(drop=True)
+    # the previous wave of the same scope and group is the row before within the sorted key
+    prev = df.groupby(["scope_level", "group_code"], sort=False)[["p", "n_eff", "wave"]].shift(1)
+    has_prev = df.duplicated(["scope_level", "group_code"], keep="first").to_numpy()
     changes: list[tuple[float, float, float, Any]] = []
-    prev: dict[tuple[str, str], pd.Series] = {}
-    for _, row in df.iterrows():
-        key = (row["scope_level"], row["group_code"])
-        before = prev.get(key)
-        if before is None:
+    for i, (p, n_eff) in enumerate(zip(df["p"], df["n_eff"], strict=True)):
+        if not has_prev[i]:
             changes.append((math.nan, math.nan, math.nan, None))
-        else:
-            lo, hi = stats.newcombe_diff_interval(before["p"], before["n_eff"], row["p"], row["n_eff"])
-            changes.append((row["p"] - before["p"], lo, hi, before["wave"]))
-        prev[key] = row
+            continue
+        p0, n0 = prev["p"].iat[i], prev["n_eff"].iat[i]
+        lo, hi = stats.newcombe_diff_interval(p0, n0, p, n_eff)
+        changes.append((p - p0, lo, hi, prev["wave"].iat[i]))
     df["change"] = [c[0] for c in changes]
     df["change_low"] = [c[1] for c in changes]
     df["change_high"] = [c[2] for c in changes]
@@ -370,15 +370,16 @@ def earners(scope: Scope, filters: Filters, group_by: str = "national") -> pd.Da
     df["low"] = [c[0] for c in ci]
     df["high"] = [c[1] for c in ci]
     df["wave_from"], df["wave_to"] = w_from, w_to
+    # each group's first non-earner row is the comparison for its earner row
+    others = df[~df["earner"]].drop_duplicates("group_code").set_index("group_code")
     diffs: list[tuple[float, float, float]] = []
-    for _, row in df.iterrows():
-        other = df[(df["group_code"] == row["group_code"]) & (~df["earner"])]
-        if row["earner"] and not other.empty:
-            o = other.iloc[0]
-            lo, hi = stats.welch_diff_interval(
-                o["mean_change"], o["sd"], o["n"], row["mean_change"], row["sd"], row["n"]
-            )
-            diffs.append((row["mean_change"] - o["mean_change"], lo, hi))
+    for group, is_earner, m, sd, n in zip(
+        df["group_code"], df["earner"], df["mean_change"], df["sd"], df["n"], strict=True
+    ):
+        if is_earner and group in others.index:
+            o = others.loc[group]
+            lo, hi = stats.welch_diff_interval(o["mean_change"], o["sd"], o["n"], m, sd, n)
+            diffs.append((m - o["mean_change"], lo, hi))
         else:
             diffs.append((math.nan, math.nan, math.nan))
     df["diff"] = [d[0] for d in diffs]

@@ -174,13 +174,13 @@ def _finding_last_everywhere(scope: Scope, filters: Filters) -> list[dict[str, A
         return []
     out: list[dict[str, Any]] = []
     tiers_in_data = cur["tier"].nunique()
+    # only competencies last in every tier they appear in can qualify: test that column-wise
+    last = cur["rank"].astype(int) == cur["n_items"].astype(int)
+    cur = cur[last.groupby([cur["category"], cur["competency_code"]]).transform("all")]
     for (category, code), part in cur.groupby(["category", "competency_code"]):
         tiers = sorted(part["tier"].unique())
         # "last in every tier" needs several tiers, unless the selection has only one
         if len(tiers) < min(2, tiers_in_data):
-            continue
-        is_last = all(int(r["rank"]) == int(r["n_items"]) for _, r in part.iterrows())
-        if not is_last:
             continue
         then = df[(df["wave"] == first) & (df["competency_code"] == code)]
         mean_now = float(part["score"].mean())
