@@ -221,12 +221,14 @@ def mention_rate(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.D
     # the previous wave of the same scope and group is the row before within the sorted key
     prev = df.groupby(["scope_level", "group_code"], sort=False)[["p", "n_eff", "wave"]].shift(1)
     has_prev = df.duplicated(["scope_level", "group_code"], keep="first").to_numpy()
+    prev_p = prev["p"].to_numpy(dtype="float64")
+    prev_n = prev["n_eff"].to_numpy(dtype="float64")
     changes: list[tuple[float, float, float, Any]] = []
     for i, (p, n_eff) in enumerate(zip(df["p"], df["n_eff"], strict=True)):
         if not has_prev[i]:
             changes.append((math.nan, math.nan, math.nan, None))
             continue
-        p0, n0 = prev["p"].iat[i], prev["n_eff"].iat[i]
+        p0, n0 = float(prev_p[i]), float(prev_n[i])
         lo, hi = stats.newcombe_diff_interval(p0, n0, p, n_eff)
         changes.append((p - p0, lo, hi, prev["wave"].iat[i]))
     df["change"] = [c[0] for c in changes]
