@@ -73,13 +73,20 @@ def _group_code(df: pd.DataFrame, group_by: str, allowed: dict[str, str]) -> pd.
     return df[col]
 
 
-def _staff_month(t: Tables) -> pd.DataFrame:
-    """The staff_month view written in pandas: every roster month joined to the valid stretch."""
-    months = t["roster_month"][["month"]]
+def _staff_month(t: Tables, months: list[pd.Timestamp] | None = None) -> pd.DataFrame:
+    """The staff_month view written in pandas: for each roster month, the stretches valid on it.
+
+    One month at a time: a cross join of all months with all stretches would need tens of
+    GB at the national scale before the filter."""
     hist = t["staff_history"]
-    x = months.merge(hist, how="cross")
-    valid = (x["valid_from"] <= x["month"]) & (x["valid_to"].isna() | (x["valid_to"] >= x["month"]))
-    return x[valid]
+    wanted = t["roster_month"]["month"] if months is None else pd.Series(months)
+    parts = []
+    for month in wanted:
+        valid = (hist["valid_from"] <= month) & (hist["valid_to"].isna() | (hist["valid_to"] >= month))
+        parts.append(hist[valid].assign(month=month))
+    if not parts:
+        return hist.iloc[0:0].assign(month=pd.Series(dtype="datetime64[us]"))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _month_end(s: pd.Series) -> pd.Series:
@@ -165,7 +172,8 @@ def _sa_resp(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     s = t["selfassessment_respondent"]
     s = s[s["wave"] == p["sa_wave"]].copy()
     s["month"] = pd.to_datetime(s["wave"] + "-01")
-    sm = _staff_month(t)[["staff_key", "month", "agency_code", "gov_level", "tier", "personnel_type"]]
+    sm = _staff_month(t, list(s["month"].unique()))
+    sm = sm[["staff_key", "month", "agency_code", "gov_level", "tier", "personnel_type"]]
     j = s.merge(sm, on=["staff_key", "month"], how="left", suffixes=("", "_sm"))
     ag = t["agency"][["agency_code", "gov_level"]].rename(columns={"gov_level": "gov_level_a"})
     j = j.merge(ag, on="agency_code", how="left")
@@ -229,28 +237,34 @@ def _valid_at(aw: pd.DataFrame, end: pd.Series) -> pd.Series:
 
 @twin("badges_coverage")
 def _badges_coverage(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
-    sm = _filter(_staff_month(t), p, ("gov_level", "agencies", "tier", "personnel_type"))
     groups = {
         "gov_level": "gov_level",
         "agency": "agency_code",
         "tier": "tier",
         "personnel_type": "personnel_type",
     }
-    staff = sm.assign(
-        group_code=_group_code(sm, p.get("group_by", "total"), groups), month_end=_month_end(sm["month"])
-    )
-    staff = staff[["month", "month_end", "staff_key", "group_code"]]
     aw = t["badge_award"].merge(t["badge_class"][["badge_code", "kind"]], on="badge_code")
     if p.get("kind") is not None:
         aw = aw[aw["kind"] == p["kind"]]
-    j = staff[["month", "month_end", "staff_key"]].merge(aw, on="staff_key")
+    aw = aw[["staff_key", "awarded_on", "revoked_on", "valid_until"]].copy()
     for col in ("awarded_on", "revoked_on", "valid_until"):
-        j[col] = pd.to_datetime(j[col])
-    holders = j[_valid_at(j, j["month_end"])][["month", "staff_key"]].drop_duplicates().assign(h=1)
-    x = staff.merge(holders, on=["month", "staff_key"], how="left")
-    out = x.groupby(["month", "group_code"], as_index=False).agg(
-        headcount=("staff_key", "size"), holders=("h", "count")
-    )
+        aw[col] = pd.to_datetime(aw[col])
+    parts = []
+    # Month by month, as a person would write it; one merge per month keeps memory bounded.
+    for month in t["roster_month"]["month"]:
+        sm = _filter(_staff_month(t, [month]), p, ("gov_level", "agencies", "tier", "personnel_type"))
+        staff = sm.assign(group_code=_group_code(sm, p.get("group_by", "total"), groups))[
+            ["staff_key", "group_code"]
+        ]
+        end = pd.Timestamp(month) + pd.offsets.MonthEnd(0)
+        valid = aw[_valid_at(aw, pd.Series(end, index=aw.index))]
+        holders = set(valid["staff_key"])
+        staff = staff.assign(h=staff["staff_key"].isin(holders))
+        g = staff.groupby("group_code", as_index=False).agg(
+            headcount=("staff_key", "size"), holders=("h", "sum")
+        )
+        parts.append(g.assign(month=month))
+    out = pd.concat(parts, ignore_index=True)[["month", "group_code", "headcount", "holders"]]
     return out.sort_values(["month", "group_code"]).reset_index(drop=True)
 
 
@@ -347,8 +361,7 @@ def _report_tables_workgroup(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
 # ---------------------------------------------------------------- more badge twins
 def _staff_at(t: Tables, p: dict[str, Any]) -> tuple[pd.DataFrame, pd.Timestamp]:
     month = pd.Timestamp(p["month"]) if p.get("month") else t["roster_month"]["month"].max()
-    sm = _staff_month(t)
-    sm = _filter(sm[sm["month"] == month], p, ("gov_level", "agencies", "tier", "personnel_type"))
+    sm = _filter(_staff_month(t, [month]), p, ("gov_level", "agencies", "tier", "personnel_type"))
     return sm, pd.Timestamp(month)
 
 

@@ -172,6 +172,9 @@ def _warehouse(path: Path, seed: int = 3) -> None:
         "INSERT INTO selfassessment_attitude (wave, respondent_key, attitude_code, score) VALUES (?, ?, ?, ?)",
         sa_a,
     )
+    # The marts the queries read, built as the pipeline builds them after every load.
+    for mart in sorted((ROOT / "etl" / "sql").glob("1*_mart_*.sql")):
+        con.execute(mart.read_text(encoding="utf-8"))
     con.close()
 
 
