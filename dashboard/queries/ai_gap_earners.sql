@@ -20,17 +20,10 @@ panel AS (
       ON b.staff_key = a.staff_key
     WHERE a.wave = $wave_from
 ),
-ai_badges AS (
-    SELECT DISTINCT ba.badge_code
-    FROM badge_alignment AS ba
-    JOIN competency AS m ON m.competency_code = ba.competency_code
-    JOIN badge_class AS bc ON bc.badge_code = ba.badge_code
-    WHERE m.ai_related AND bc.kind = 'badge'
-),
 earners AS (
+    -- AI-badge awards: mart_ai_gap_ai_awards (etl/sql/114_mart_ai_gap_selfassessment.sql)
     SELECT DISTINCT aw.staff_key
-    FROM badge_award AS aw
-    JOIN ai_badges USING (badge_code)
+    FROM mart_ai_gap_ai_awards AS aw
     CROSS JOIN bounds AS b
     WHERE aw.awarded_on >= b.d_from AND aw.awarded_on <= b.d_to
       AND (aw.revoked_on IS NULL OR aw.revoked_on > b.d_to)

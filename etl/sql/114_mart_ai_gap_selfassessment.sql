@@ -69,3 +69,18 @@ LEFT JOIN staff_history AS sm  -- the stretch covering the wave's month
 ORDER BY p.wave, p.staff_key;
 
 DROP TABLE _ai_gap_sa_resp;
+
+-- Purpose: awards of AI badges (kind 'badge' aligned to an AI-related competency), the only awards
+--          the earners comparison looks at, without the catalog joins on every call.
+-- Grain: mart_ai_gap_ai_awards: one row per award_id.
+CREATE OR REPLACE TABLE mart_ai_gap_ai_awards AS
+SELECT aw.award_id, aw.staff_key, aw.awarded_on, aw.revoked_on
+FROM badge_award AS aw
+WHERE aw.badge_code IN (
+    SELECT ba.badge_code
+    FROM badge_alignment AS ba
+    JOIN competency AS m ON m.competency_code = ba.competency_code
+    JOIN badge_class AS bc ON bc.badge_code = ba.badge_code
+    WHERE m.ai_related AND bc.kind = 'badge'
+)
+ORDER BY aw.awarded_on, aw.award_id;
