@@ -84,9 +84,7 @@ def test_staff_page_own_agency_and_download_equals_screen(
     if live_server.warehouse_kind != "demo":
         pytest.skip("the staff list needs the demo roster (small warehouse has none)")
     # every row on screen belongs to the viewer's agency
-    header = page.eval_on_selector_all(
-        "#staff-table th.dash-header", "els => els.map(e => e.innerText.trim())"
-    )
+    header = page.eval_on_selector_all("#staff-table thead th", "els => els.map(e => e.innerText.trim())")
     assert "機關" in header, header
     agency_col = header.index("機關")
     page_rows = page.eval_on_selector_all(
