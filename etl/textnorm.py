@@ -174,6 +174,6 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
 def _decode_error(data: bytes, name: str, exc: UnicodeDecodeError, enc: str) -> DecodeError:
     line = data.count(b"\n", 0, exc.start) + 1
     return DecodeError(
-        f"{name}: undecodable bytes {data[exc.start:exc.end + 1]!r} at byte offset {exc.start} "
+        f"{name}: undecodable bytes {data[exc.start : exc.end + 1]!r} at byte offset {exc.start} "
         f"(line {line}); tried UTF-8, UTF-8 with BOM, CP950 and Big5-HKSCS (last: {enc})"
     )

@@ -41,6 +41,7 @@ def test_scope_cache_token_differs_by_visibility() -> None:
     c = Scope(role="agency_hr", user="u1", agencies=("A",))
     assert a.cache_token() == b.cache_token()  # same visibility, same cache entries
     assert a.cache_token() != c.cache_token()
-    assert Scope(role="planner", user="p", agencies=None, unsuppressed=True).cache_token() != Scope(
-        role="planner", user="p", agencies=None
-    ).cache_token()
+    assert (
+        Scope(role="planner", user="p", agencies=None, unsuppressed=True).cache_token()
+        != Scope(role="planner", user="p", agencies=None).cache_token()
+    )
