@@ -104,12 +104,24 @@ def _check_group(group_by: str, allowed: Sequence[str]) -> str:
 
 
 # -- priority survey ---------------------------------------------------------------------------
-def _priority_frame(scope: Scope, filters: Filters, group_by: str) -> pd.DataFrame:
+@service_cache
+def priority_cells(
+    scope: Scope, filters: Filters, group_by: str = "national", benchmark: bool = False
+) -> pd.DataFrame:
+    """Every surveyed item's score and rank per wave, tier and group (ai_gap_priority) of the
+    selection, or of the national benchmark (agency filter dropped). Cached on its own because
+    the gap bars and the summary's findings both read the national frame."""
+    group_by = _check_group(group_by, SURVEY_GROUPS[:1] + SURVEY_GROUPS[2:])
     params = base_params(scope, filters)
-    frames = [run("ai_gap_priority", group_by=group_by, **params).assign(scope_level="selection")]
+    if benchmark:
+        params = {**params, "agencies": None}
+    return run("ai_gap_priority", group_by=group_by, **params)
+
+
+def _priority_frame(scope: Scope, filters: Filters, group_by: str) -> pd.DataFrame:
+    frames = [priority_cells(scope, filters, group_by).assign(scope_level="selection")]
     if has_benchmark(scope, filters):
-        bench = {**params, "agencies": None}
-        frames.append(run("ai_gap_priority", group_by="national", **bench).assign(scope_level="national"))
+        frames.append(priority_cells(scope, filters, "national", True).assign(scope_level="national"))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -158,7 +158,8 @@ def _both(key: str, **fmt: Any) -> dict[str, str]:
 
 def _finding_last_everywhere(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
     """Competencies that rank last of their category in every tier of the latest wave."""
-    df = ai_gap.run("ai_gap_priority", group_by="national", **ai_gap.base_params(scope, filters))
+    # the same frame as the gap bars' (ai_gap.priority_gap): cached once for both
+    df = ai_gap.priority_cells(scope, filters, "national")
     if df.empty:
         return []
     # the finding rests on every tier's cell: respect suppression of those cells
