@@ -135,3 +135,17 @@ def test_supply_cells_sum_to_distinct_holders(wh: db.Warehouse) -> None:
     )
     assert int(df["n"].iloc[0]) > 100
     assert int(df["bad"].iloc[0]) == 0
+
+
+@pytest.mark.parametrize("kind", ["badge", "certification", None])
+def test_first_badge_from_mart_equals_plain(wh: db.Warehouse, kind: str | None) -> None:
+    ags = _agencies(wh)
+    rows = 0
+    for group_by, f in itertools.product(
+        ("national", "gov_level", "tier", "personnel_type"),
+        [{}, {"gov_level": "county"}, {"tier": "middle"}, {"personnel_type": "contract"}, {"agencies": ags}],
+    ):
+        plain, mart = _both(wh, "badges_first_badge", {**BASE, "group_by": group_by, "kind": kind, **f})
+        pd.testing.assert_frame_equal(plain, mart, check_exact=True)
+        rows += len(plain)
+    assert rows > 100
