@@ -110,7 +110,10 @@ def test_replay_identical_with_1_and_4_workers(
     )
     assert ok >= 0.9 * REPLAY_REQUESTS, f"only {ok} of {REPLAY_REQUESTS} answered 200; others: {bad}"
     diffs = [i for i, (a, b) in enumerate(zip(single, multi, strict=True)) if a != b]
-    assert diffs == [], f"{len(diffs)} responses differ, first: {recorded[diffs[0]][1]['output']}"
+    assert diffs == [], (
+        f"{len(diffs)} responses differ, first: {recorded[diffs[0]][1]['output']} "
+        f"(statuses {single[diffs[0]][0]} with 1 worker, {multi[diffs[0]][0]} with 4)"
+    )
     assert multi_cached == single
 
 
