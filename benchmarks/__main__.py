@@ -95,7 +95,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         _write(args.out, result)  # keep what we have if a later part fails
     parts: list[tuple[str, Any]] = [
         ("queries", lambda: twins.run_twins(warehouse, repeats=args.query_repeats)),
-        ("callbacks", lambda: callbacks.run_callbacks(warehouse, rounds=args.rounds or ROUNDS[args.profile])),
+        (
+            "callbacks",
+            lambda: callbacks.run_callbacks(
+                warehouse, rounds=args.rounds or ROUNDS[args.profile], changes=args.changes
+            ),
+        ),
     ]
     if not args.no_browser:
         from benchmarks import browser
@@ -109,6 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return {"done": True}
 
         parts.append(("per_feed", per_feed))
+    parts = [(n, f) for n, f in parts if n not in args.skip]
     failed = 0
     for name, part in parts:
         print(f"[{name}] measuring on {warehouse}", flush=True)
@@ -177,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-browser", action="store_true", help="skip the headless-Chromium first load")
     p.add_argument("--rounds", type=int, default=0, help="replay rounds per callback request")
     p.add_argument("--query-repeats", type=int, default=7)
+    p.add_argument("--changes", type=int, default=2, help="values tried per filter control")
+    p.add_argument(
+        "--skip", nargs="*", default=[], choices=["queries", "callbacks", "browser"], help="parts to skip"
+    )
 
     p = sub.add_parser("load", help="locust: N users for T seconds against gunicorn on loopback")
     p.add_argument("--profile", choices=["demo", "national"], default="national")

@@ -180,7 +180,9 @@ def first_load_http(transport: Transport, user: str = "planner") -> dict[str, An
     }
 
 
-def run_callbacks(warehouse: Path, rounds: int, pages: list[str] | None = None) -> dict[str, Any]:
+def run_callbacks(
+    warehouse: Path, rounds: int, pages: list[str] | None = None, changes: int = 2
+) -> dict[str, Any]:
     """The callback part of `python -m benchmarks run`: explore, time, weigh."""
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         t0 = time.perf_counter()
@@ -188,7 +190,7 @@ def run_callbacks(warehouse: Path, rounds: int, pages: list[str] | None = None) 
         transport = FlaskTransport(app.server)
         login(transport, "planner")
         pages = pages or main_pages()
-        records = explore(transport, pages)
+        records = explore(transport, pages, changes_per_control=changes)
         errors = [f"{r.output}: HTTP {r.status}" for r in records if r.status not in (200, 204)]
         timings = time_callbacks(app, records, rounds=rounds)
         weight = first_load_http(FlaskTransport(app.server))
