@@ -126,7 +126,7 @@ def browser_md(b: dict[str, Any]) -> str:
     return (
         f"Headless Chromium, first load of `{b['page']}` after sign-in, cold cache: **{_mib(b['wire_bytes'])}** over "
         f"{b['requests']} requests (lazy plotly.js chunk included), first render **{b['first_render_ms']} ms** "
-        f"({b.get('graphs_drawn')} of {b.get('graphs')} graphs drawn). "
+        f"({b.get('graphs')} graphs on the page, {b.get('graphs_drawn')} plotly SVG layers drawn). "
         f"Largest: {largest}."
     )
 
