@@ -7,11 +7,7 @@
 --   'tier' | 'gov_level' | 'personnel_type'; attributes at the first wave's roster month),
 --   $gov_level, $agencies (VARCHAR[]; NULL = all), $tier, $personnel_type.
 -- params: {"wave_from": "2025-10", "wave_to": "2026-06", "group_by": "national", "gov_level": null, "agencies": null, "tier": null, "personnel_type": null}
-WITH bounds AS (
-    SELECT CAST($wave_from || '-01' AS DATE) AS d_from,
-           last_day(CAST($wave_to || '-01' AS DATE)) AS d_to
-),
-panel AS (
+WITH panel AS (
     -- per-person means and first-wave attributes: mart_ai_gap_sa_person (etl/sql/114_mart_ai_gap_selfassessment.sql)
     SELECT a.staff_key, b.mean_p - a.mean_p AS delta,
            a.agency_code, a.gov_level, a.tier, a.personnel_type
@@ -21,12 +17,10 @@ panel AS (
     WHERE a.wave = $wave_from
 ),
 earners AS (
-    -- AI-badge awards: mart_ai_gap_ai_awards (etl/sql/114_mart_ai_gap_selfassessment.sql)
-    SELECT DISTINCT aw.staff_key
-    FROM mart_ai_gap_ai_awards AS aw
-    CROSS JOIN bounds AS b
-    WHERE aw.awarded_on >= b.d_from AND aw.awarded_on <= b.d_to
-      AND (aw.revoked_on IS NULL OR aw.revoked_on > b.d_to)
+    -- AI-badge earners of the window: mart_ai_gap_earners (etl/sql/114_mart_ai_gap_selfassessment.sql)
+    SELECT e.staff_key
+    FROM mart_ai_gap_earners AS e
+    WHERE e.wave_from = $wave_from AND e.wave_to = $wave_to
 ),
 attrs AS (
     SELECT p.staff_key, p.delta, e.staff_key IS NOT NULL AS earner,

@@ -70,17 +70,32 @@ ORDER BY p.wave, p.staff_key;
 
 DROP TABLE _ai_gap_sa_resp;
 
--- Purpose: awards of AI badges (kind 'badge' aligned to an AI-related competency), the only awards
---          the earners comparison looks at, without the catalog joins on every call.
--- Grain: mart_ai_gap_ai_awards: one row per award_id.
-CREATE OR REPLACE TABLE mart_ai_gap_ai_awards AS
-SELECT aw.award_id, aw.staff_key, aw.awarded_on, aw.revoked_on
-FROM badge_award AS aw
-WHERE aw.badge_code IN (
-    SELECT ba.badge_code
+-- Purpose: AI-badge earners between every pair of self-assessment waves (earlier -> later), so
+--          the earners comparison does not scan all awards on every call: awarded after the first
+--          wave's month began and by the end of the second wave's month, badge of kind 'badge'
+--          aligned to an AI-related competency, not revoked by then (same rules as the former
+--          inline CTE of dashboard/queries/ai_gap_earners.sql). A later -> earlier pair has an
+--          empty window, hence no rows.
+-- Grain: mart_ai_gap_earners: one row per wave_from x wave_to x staff_key (earners only).
+CREATE OR REPLACE TABLE mart_ai_gap_earners AS
+WITH pairs AS (
+    SELECT f.wave AS wave_from, t.wave AS wave_to,
+           CAST(f.wave || '-01' AS DATE) AS d_from,
+           last_day(CAST(t.wave || '-01' AS DATE)) AS d_to
+    FROM (SELECT DISTINCT wave FROM selfassessment_respondent) AS f
+    JOIN (SELECT DISTINCT wave FROM selfassessment_respondent) AS t ON t.wave > f.wave
+),
+ai_badges AS (
+    SELECT DISTINCT ba.badge_code
     FROM badge_alignment AS ba
     JOIN competency AS m ON m.competency_code = ba.competency_code
     JOIN badge_class AS bc ON bc.badge_code = ba.badge_code
     WHERE m.ai_related AND bc.kind = 'badge'
 )
-ORDER BY aw.awarded_on, aw.award_id;
+SELECT DISTINCT p.wave_from, p.wave_to, aw.staff_key
+FROM badge_award AS aw
+JOIN ai_badges USING (badge_code)
+JOIN pairs AS p
+  ON aw.awarded_on >= p.d_from AND aw.awarded_on <= p.d_to
+ AND (aw.revoked_on IS NULL OR aw.revoked_on > p.d_to)
+ORDER BY ALL;
