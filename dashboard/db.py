@@ -83,11 +83,12 @@ class Warehouse:
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         try:
-            con = duckdb.connect(
-                str(self.path),
-                read_only=True,
-                config={"threads": self.threads, "memory_limit": self.memory_limit},
-            )
+            # Plain read-only connect, limits set afterwards: DuckDB refuses a second connection
+            # to the same file in one process whose connect-time config differs, and tools,
+            # tests and benchmarks open the file read-only without any config.
+            con = duckdb.connect(str(self.path), read_only=True)
+            con.execute(f"SET threads = {int(self.threads)}")
+            con.execute("SET memory_limit = $limit", {"limit": str(self.memory_limit)})
         except duckdb.Error as exc:
             raise _translate(exc, f"cannot open {self.path}") from exc
         return con

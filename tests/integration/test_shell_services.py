@@ -37,8 +37,9 @@ def configured(wh_path: Path) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def con(wh_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    # Same configuration as dashboard.db.Warehouse: DuckDB refuses a second, different one.
-    c = duckdb.connect(str(wh_path), read_only=True, config={"threads": 2, "memory_limit": "1GB"})
+    # Same connect-time configuration as dashboard.db.Warehouse (plain read-only): DuckDB
+    # refuses a second connection to the file with a different one.
+    c = duckdb.connect(str(wh_path), read_only=True)
     yield c
     c.close()
 
