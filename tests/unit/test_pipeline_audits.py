@@ -7,10 +7,10 @@ from typing import Any
 
 import duckdb
 import pytest
-from test_pipeline_fakes import AGENCY, fake_feeds, file_hash, key, roster_doc, write
 
 from etl import pipeline
 from etl.report import EXIT_AUDIT_FAILED, EXIT_OK
+from tests.unit.test_pipeline_fakes import AGENCY, fake_feeds, file_hash, key, roster_doc, write
 
 SECRET = b"unit-test-secret"
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_pipeline_fakes import (
+
+from etl import pipeline
+from etl.report import EXIT_AUDIT_FAILED, EXIT_ERROR, EXIT_FILE_FAILED, EXIT_OK
+from tests.unit.test_pipeline_fakes import (
     AGENCY,
     award_doc,
     fake_feeds,
@@ -16,9 +19,6 @@ from test_pipeline_fakes import (
     roster_doc,
     write,
 )
-
-from etl import pipeline
-from etl.report import EXIT_AUDIT_FAILED, EXIT_ERROR, EXIT_FILE_FAILED, EXIT_OK
 
 SECRET = b"unit-test-secret"
 
