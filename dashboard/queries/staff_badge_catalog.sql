@@ -2,6 +2,7 @@
 --          decide which route badges a person still lacks.
 -- Grain: one row per badge_class (badge_* and cert_* codes).
 -- Parameters: none.
+-- params: {}
 SELECT badge_code, kind, name_zh, coalesce(name_en, name_zh) AS name_en, module_code, level, route
 FROM badge_class
 ORDER BY kind, badge_code;

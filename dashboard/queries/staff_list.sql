@@ -5,6 +5,7 @@
 -- Grain: one row per person (staff_key) and agency on the latest roster month.
 -- Parameters: $agencies VARCHAR[] (the viewer's agencies, already clamped to the scope by the
 --             service; never NULL), $today DATE (validity date for awards).
+-- params: {"agencies": ["C3005"], "today": "2026-10-31"}
 WITH latest AS (
     SELECT max(month) AS d FROM roster_month
 ),
