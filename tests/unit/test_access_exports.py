@@ -112,6 +112,11 @@ def app_ctx(tmp_path: Path):  # type: ignore[no-untyped-def]
     )
     app = Flask(__name__)
     app.config["DASHBOARD_SETTINGS"] = settings
+    # The process-wide warehouse may have been configured by an earlier test in this worker:
+    # point it at the (missing) test file so the metadata's data version is really unknown.
+    from dashboard import db
+
+    db.configure(settings.warehouse_path)
     with app.app_context():
         yield settings
 
