@@ -11,6 +11,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
 
 from dashboard import components as comp
+from dashboard.components import sections
 from dashboard.figures import ai_gap as fig
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, label, t
@@ -36,42 +37,19 @@ GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
 
 
 def _radio(name: str, legend: str, options: Sequence[tuple[str, str]], value: str) -> html.Fieldset:
-    return html.Fieldset(
-        [
-            html.Legend(legend, className="form-label small mb-1"),
-            dbc.RadioItems(
-                id=P(name),
-                options=[{"label": text, "value": code} for code, text in options],
-                value=value,
-                inline=True,
-            ),
-        ],
-        className="mb-2",
-    )
+    return sections.radio(P, name, legend, options, value)
 
 
 def _groups(lang: str, codes: Sequence[str]) -> list[tuple[str, str]]:
     return [(c, t(f"ai_gap.group.{c}", lang)) for c in codes]
 
 
-def _aria_labelledby(target: str) -> dict[str, Any]:
-    return {"aria-labelledby": target}
-
-
 def _section(title: str, children: list[Any], measure_key: str, lang: str, sid: str) -> html.Section:
-    return html.Section(
-        [
-            html.H2(title, className="h5 mt-4", id=P(f"h-{sid}")),
-            *children,
-            html.P(t(f"ai_gap.measure.{measure_key}", lang), className="small text-muted measure-note"),
-        ],
-        className="aig-section",
-        **_aria_labelledby(P(f"h-{sid}")),
-    )
+    return sections.section(P, sid, title, children, t(f"ai_gap.measure.{measure_key}", lang), "aig-section")
 
 
 def _graph(name: str) -> dcc.Loading:
-    return dcc.Loading(dcc.Graph(id=P(name), config=GRAPH_CONFIG, className="aig-graph"), type="default")
+    return sections.graph(P, name, GRAPH_CONFIG, "aig-graph")
 
 
 def layout(**query: str) -> html.Div:
@@ -156,35 +134,22 @@ def layout(**query: str) -> html.Div:
             lang,
             "earners",
         ),
-        html.Div(
-            [
-                html.Label(
-                    t("ai_gap.download_what", lang), htmlFor=P("dl-table"), className="form-label small"
-                ),
-                dbc.Select(
-                    id=P("dl-table"),
-                    options=[{"label": t(f"ai_gap.section_{_SECTION[k]}", lang), "value": k} for k in TABLES],
-                    value="gap",
-                ),
-                comp.download_controls(P.prefix, lang, allowed=scope.may_export),
-                html.P(id=P("dl-msg"), className="small text-danger", role="status"),
-            ],
-            className="mt-4",
+        sections.download_picker(
+            P,
+            lang,
+            t("ai_gap.download_what", lang),
+            [(k, t(f"ai_gap.section_{_SECTION[k]}", lang)) for k in TABLES],
+            "gap",
+            scope.may_export,
         ),
         html.P(t("ai_gap.measure.suppression", lang), className="small text-muted mt-3"),
     ]
-    return html.Div(
-        [
-            html.H1(t("ai_gap.title", lang), className="h3"),
-            html.P(t("ai_gap.intro", lang)),
-            dbc.Row(
-                [
-                    dbc.Col(comp.filter_panel(filters, lang, common.filter_options(scope)), lg=3),
-                    dbc.Col(content, lg=9),
-                ]
-            ),
-        ],
-        className="page-ai-gap",
+    return sections.page_frame(
+        t("ai_gap.title", lang),
+        t("ai_gap.intro", lang),
+        comp.filter_panel(filters, lang, common.filter_options(scope)),
+        content,
+        "page-ai-gap",
     )
 
 
@@ -197,8 +162,7 @@ _SECTION = {
 }
 
 
-def _filters(ids: Sequence[Mapping[str, str]], values: Sequence[Any], scope: Scope) -> Filters:
-    return common.resolve(scope, comp.filters_from_values(ids, values))
+_filters = sections.resolved_filters
 
 
 def _fmt_rows(df: pd.DataFrame, lang: str, group_by: str) -> pd.DataFrame:
@@ -408,11 +372,8 @@ def _download(
     values: list[Any],
     ids: list[dict[str, str]],
 ) -> tuple[Any, str]:
-    from dashboard.exports import download_or_message
-
     lang, scope = current_lang(), common.current_scope()
     filters = _filters(ids, values, scope)
     groups = {"gap": gap_group, "mention": mention_group, "sa": sa_group}
     df = table_for(which if which in TABLES else "gap", scope, filters, groups, sa_wave)
-    payload, message = download_or_message(f"ai-gap-{which}", df, fmt, filters, scope, lang=lang)
-    return (payload if payload is not None else dash.no_update), (message or "")
+    return sections.download_reply(f"ai-gap-{which}", df, fmt, filters, scope, lang)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import dash
-import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
 
 from dashboard import components as comp
+from dashboard.components import sections
 from dashboard.figures import badges as fig
 from dashboard.figures.ai_gap import empty
 from dashboard.filters import Filters
@@ -39,39 +39,16 @@ GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
 FIELDS = ("wave", "gov_level", "agency", "tier", "personnel_type")
 
 
-def _aria_labelledby(target: str) -> dict[str, Any]:
-    return {"aria-labelledby": target}
-
-
 def _radio(name: str, legend: str, options: Sequence[tuple[str, str]], value: str) -> html.Fieldset:
-    return html.Fieldset(
-        [
-            html.Legend(legend, className="form-label small mb-1"),
-            dbc.RadioItems(
-                id=P(name),
-                options=[{"label": text, "value": code} for code, text in options],
-                value=value,
-                inline=True,
-            ),
-        ],
-        className="mb-2",
-    )
+    return sections.radio(P, name, legend, options, value)
 
 
 def _section(title: str, children: list[Any], measure_key: str, lang: str, sid: str) -> html.Section:
-    return html.Section(
-        [
-            html.H2(title, className="h5 mt-4", id=P(f"h-{sid}")),
-            *children,
-            html.P(t(f"badges.measure.{measure_key}", lang), className="small text-muted measure-note"),
-        ],
-        className="bdg-section",
-        **_aria_labelledby(P(f"h-{sid}")),
-    )
+    return sections.section(P, sid, title, children, t(f"badges.measure.{measure_key}", lang), "bdg-section")
 
 
 def _graph(name: str) -> dcc.Loading:
-    return dcc.Loading(dcc.Graph(id=P(name), config=GRAPH_CONFIG), type="default")
+    return sections.graph(P, name, GRAPH_CONFIG)
 
 
 def layout(**query: str) -> html.Div:
@@ -139,37 +116,22 @@ def layout(**query: str) -> html.Div:
             lang,
             "expiring",
         ),
-        html.Div(
-            [
-                html.Label(
-                    t("badges.download_what", lang), htmlFor=P("dl-table"), className="form-label small"
-                ),
-                dbc.Select(
-                    id=P("dl-table"),
-                    options=[{"label": t(f"badges.section_{_SECTION[k]}", lang), "value": k} for k in TABLES],
-                    value="coverage",
-                ),
-                comp.download_controls(P.prefix, lang, allowed=scope.may_export),
-                html.P(id=P("dl-msg"), className="small text-danger", role="status"),
-            ],
-            className="mt-4",
+        sections.download_picker(
+            P,
+            lang,
+            t("badges.download_what", lang),
+            [(k, t(f"badges.section_{_SECTION[k]}", lang)) for k in TABLES],
+            "coverage",
+            scope.may_export,
         ),
         html.P(t("badges.measure.suppression", lang), className="small text-muted mt-3"),
     ]
-    return html.Div(
-        [
-            html.H1(t("badges.title", lang), className="h3"),
-            html.P(t("badges.intro", lang)),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        comp.filter_panel(filters, lang, common.filter_options(scope), fields=FIELDS), lg=3
-                    ),
-                    dbc.Col(content, lg=9),
-                ]
-            ),
-        ],
-        className="page-badges",
+    return sections.page_frame(
+        t("badges.title", lang),
+        t("badges.intro", lang),
+        comp.filter_panel(filters, lang, common.filter_options(scope), fields=FIELDS),
+        content,
+        "page-badges",
     )
 
 
@@ -183,8 +145,7 @@ _SECTION = {
 }
 
 
-def _filters(ids: Sequence[Mapping[str, str]], values: Sequence[Any], scope: Scope) -> Filters:
-    return common.resolve(scope, comp.filters_from_values(ids, values))
+_filters = sections.resolved_filters
 
 
 def _kind(kind: str | None) -> str | None:
@@ -388,11 +349,8 @@ def _download(
     values: list[Any],
     ids: list[dict[str, str]],
 ) -> tuple[Any, str]:
-    from dashboard.exports import download_or_message
-
     lang, scope = current_lang(), common.current_scope()
     filters = _filters(ids, values, scope)
     which = which if which in TABLES else "coverage"
     df = table_for(which, scope, filters, _kind(kind), by, km_group)
-    payload, message = download_or_message(f"badges-{which}", df, fmt, filters, scope, lang=lang)
-    return (payload if payload is not None else dash.no_update), (message or "")
+    return sections.download_reply(f"badges-{which}", df, fmt, filters, scope, lang)
