@@ -11,6 +11,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import components as comp
+from dashboard.components import sections
 from dashboard.figures.common import stacked_bars
 from dashboard.filters import Filters
 from dashboard.i18n import current_cal, current_lang, format_date, has_key, t
@@ -91,20 +92,12 @@ def reasons_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
+def _cell(value: Any) -> html.Td:
+    return html.Td(str(value))
+
+
 def _table(df: pd.DataFrame, caption: str, table_id: str) -> html.Div:
-    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
-    body = html.Tbody([html.Tr([html.Td(str(v)) for v in row]) for row in df.itertuples(index=False)])
-    return comp.scroll_region(
-        dbc.Table(
-            [html.Caption(caption), head, body],
-            bordered=True,
-            size="sm",
-            striped=True,
-            className="report-table mb-0",
-            id=table_id,
-        ),
-        caption,
-    )
+    return sections.report_table(df, caption, table_id, _cell)
 
 
 def render(scope: Scope, filters: Filters, lang: str, cal: str) -> list[Any]:
@@ -210,14 +203,6 @@ def render(scope: Scope, filters: Filters, lang: str, cal: str) -> list[Any]:
     ]
 
 
-def layout(**query: str) -> html.Div:
-    try:
-        return _layout(**query)
-    except common_svc.WarehouseError:
-        log.exception("%s: warehouse unavailable", __name__)
-        return comp.error_panel(current_lang())
-
-
 def _layout(**query: str) -> html.Div:
     lang, cal = current_lang(), current_cal()
     scope = common_svc.current_scope()
@@ -229,3 +214,7 @@ def _layout(**query: str) -> html.Div:
             html.Div(render(scope, filters, lang, cal), id=ID("content")),
         ]
     )
+
+
+# An unreadable warehouse shows the error panel (and is logged) instead of a traceback.
+layout = sections.guarded_layout(_layout, log)

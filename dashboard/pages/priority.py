@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import components as comp
+from dashboard.components import sections
 from dashboard.figures import priority as figs
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, label, reference_codes, t
@@ -269,14 +270,6 @@ def _card(title: str, body: list[Any], card_id: str) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(html.H2(title)), dbc.CardBody(body)], className="figure-card", id=card_id)
 
 
-def layout(**query: str) -> html.Div:
-    try:
-        return _layout(**query)
-    except common_svc.WarehouseError:
-        log.exception("%s: warehouse unavailable", __name__)
-        return comp.error_panel(current_lang())
-
-
 def _layout(**query: str) -> html.Div:
     lang = current_lang()
     scope = common_svc.current_scope()
@@ -426,6 +419,10 @@ def _layout(**query: str) -> html.Div:
     return page
 
 
+# An unreadable warehouse shows the error panel (and is logged) instead of a traceback.
+layout = sections.guarded_layout(_layout, log)
+
+
 # ---------------------------------------------------------------------------- callbacks
 def _state(ids_: Sequence[Mapping[str, str]], values: Sequence[Any]) -> tuple[Filters, str]:
     by_field = {cid["field"]: v for cid, v in zip(ids_, values, strict=False)}
@@ -551,10 +548,7 @@ def clicked_cell(
 
 
 def _download(table: pd.DataFrame, fmt: str, filters: Filters, scope: Scope, lang: str) -> tuple[Any, Any]:
-    from dashboard.exports import download_or_message
-
-    payload, message = download_or_message(PAGE, table, fmt or "csv", filters, scope, lang=lang)
-    return (payload if payload is not None else dash.no_update), (message or "")
+    return sections.download_reply(PAGE, table, fmt or "csv", filters, scope, lang)
 
 
 @callback(

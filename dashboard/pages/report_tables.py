@@ -12,6 +12,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, html
 
 from dashboard import components as comp
+from dashboard.components import sections
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, label, t
 from dashboard.scope import Scope
@@ -149,25 +150,12 @@ def table_frame(scope: Scope, filters: Filters, number: int, lang: str) -> pd.Da
     return workgroup_display(svc.workgroup_table(scope, filters, CATEGORY_OF[number]), lang)
 
 
+def _cell(value: str) -> html.Td:
+    return html.Td(value, className="na" if value in ("N/A",) else None)
+
+
 def _html_table(df: pd.DataFrame, caption: str, table_id: str) -> html.Div:
-    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
-    body = html.Tbody(
-        [
-            html.Tr([html.Td(v, className="na" if v in ("N/A",) else None) for v in row])
-            for row in df.astype(str).itertuples(index=False)
-        ]
-    )
-    return comp.scroll_region(
-        dbc.Table(
-            [html.Caption(caption), head, body],
-            bordered=True,
-            size="sm",
-            striped=True,
-            className="report-table mb-0",
-            id=table_id,
-        ),
-        caption,
-    )
+    return sections.report_table(df.astype(str), caption, table_id, _cell)
 
 
 def _side(number: int, summary: pd.DataFrame, lang: str) -> list[Any]:
@@ -254,14 +242,6 @@ def render_content(scope: Scope, filters: Filters, lang: str) -> list[Any]:
     return out
 
 
-def layout(**query: str) -> html.Div:
-    try:
-        return _layout(**query)
-    except common_svc.WarehouseError:
-        log.exception("%s: warehouse unavailable", __name__)
-        return comp.error_panel(current_lang())
-
-
 def _layout(**query: str) -> html.Div:
     lang = current_lang()
     scope = common_svc.current_scope()
@@ -281,6 +261,10 @@ def _layout(**query: str) -> html.Div:
             ),
         ]
     )
+
+
+# An unreadable warehouse shows the error panel (and is logged) instead of a traceback.
+layout = sections.guarded_layout(_layout, log)
 
 
 @callback(
@@ -306,14 +290,11 @@ def _register_download(number: int) -> None:
         prevent_initial_call=True,
     )
     def _download(_: int, fmt: str, ids_: list[dict[str, str]], values: list[Any]) -> tuple[Any, Any]:
-        from dashboard.exports import download_or_message
-
         lang, scope = current_lang(), common_svc.current_scope()
         f = svc.report_filters(scope, comp.filters_from_values(ids_, values))
-        payload, message = download_or_message(
-            PAGE, table_frame(scope, f, number, lang), fmt or "csv", f, scope, lang=lang
+        return sections.download_reply(
+            PAGE, table_frame(scope, f, number, lang), fmt or "csv", f, scope, lang
         )
-        return (payload if payload is not None else dash.no_update), (message or "")
 
 
 for _number in TABLES:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash
@@ -13,10 +12,10 @@ import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html
 
 from dashboard import components as comp
+from dashboard.components import sections
 from dashboard.figures import summary as fig
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, label, t
-from dashboard.scope import Scope
 from dashboard.services import ai_gap, badges, common
 from dashboard.services import summary as svc
 
@@ -79,8 +78,7 @@ def layout(**query: str) -> html.Div:
     )
 
 
-def _filters(ids: Sequence[Mapping[str, str]], values: Sequence[Any], scope: Scope) -> Filters:
-    return common.resolve(scope, comp.filters_from_values(ids, values))
+_filters = sections.resolved_filters
 
 
 def _num(value: float, unit: str) -> str:

@@ -1,0 +1,119 @@
+"""Shared page blocks (components/sections.py): ids, classes, error guard and download reply."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dash
+import pandas as pd
+import pytest
+from dash import html
+
+from dashboard import components as comp
+from dashboard.components import sections
+from dashboard.filters import Filters
+from dashboard.scope import Scope
+from dashboard.services import common
+
+P = comp.ids("tst")
+
+
+def _json(component: Any) -> dict[str, Any]:
+    return component.to_plotly_json()
+
+
+def test_section_is_labelled_by_its_heading_and_ends_with_the_note() -> None:
+    sec = sections.section(P, "gap", "Title", [html.Div(id="x")], "How it is measured", "aig-section")
+    kids = sec.children
+    assert kids[0].id == "tst-h-gap" and kids[0].children == "Title" and kids[0].className == "h5 mt-4"
+    assert kids[1].id == "x"
+    assert kids[2].children == "How it is measured" and kids[2].className == "small text-muted measure-note"
+    assert _json(sec)["props"]["aria-labelledby"] == "tst-h-gap"
+    assert sec.className == "aig-section"
+
+
+def test_graph_sends_a_class_name_only_when_given() -> None:
+    plain = _json(sections.graph(P, "km", {"displaylogo": False}).children)["props"]
+    styled = _json(sections.graph(P, "gap", {}, "aig-graph").children)["props"]
+    assert plain["id"] == "tst-km" and "className" not in plain
+    assert styled["className"] == "aig-graph"
+
+
+def test_radio_and_download_picker_map_code_text_pairs_to_options() -> None:
+    radio = sections.radio(P, "by", "Group by", [("a", "A"), ("b", "B")], "b")
+    items = radio.children[1]
+    assert items.id == "tst-by" and items.value == "b" and items.inline is True
+    assert items.options == [{"label": "A", "value": "a"}, {"label": "B", "value": "b"}]
+    picker = sections.download_picker(P, "en", "Which table", [("gap", "Gap"), ("km", "KM")], "km", True)
+    label, select = picker.children[0], picker.children[1]
+    assert label.htmlFor == "tst-dl-table" and label.children == "Which table"
+    assert select.id == "tst-dl-table" and select.value == "km"
+    assert select.options == [{"label": "Gap", "value": "gap"}, {"label": "KM", "value": "km"}]
+    assert picker.children[-1].id == "tst-dl-msg" and picker.children[-1].role == "status"
+
+
+def test_page_frame_puts_the_panel_beside_the_content() -> None:
+    frame = sections.page_frame("T", "Intro", html.Div(id="panel"), [html.Div(id="c")], "page-x")
+    h1, intro, row = frame.children
+    assert (h1.children, intro.children, frame.className) == ("T", "Intro", "page-x")
+    panel_col, content_col = row.children
+    assert (panel_col.lg, content_col.lg) == (3, 9)
+    assert panel_col.children.id == "panel" and content_col.children[0].id == "c"
+
+
+def test_report_table_renders_header_and_cells_through_the_cell_factory() -> None:
+    df = pd.DataFrame({"a": ["1", "N/A"], "b": ["x", "y"]})
+    region = sections.report_table(
+        df, "Cap", "tbl", lambda v: html.Td(v, className="na" if v == "N/A" else None)
+    )
+    table = region.children
+    assert table.id == "tbl" and table.className == "report-table mb-0" and table.bordered is True
+    caption, head, body = table.children
+    assert caption.children == "Cap"
+    assert [th.children for th in head.children.children] == ["a", "b"]
+    assert all(th.scope == "col" for th in head.children.children)
+    cells = [[(td.children, td.className) for td in tr.children] for tr in body.children]
+    assert cells == [[("1", None), ("x", None)], [("N/A", "na"), ("y", None)]]
+    assert _json(region)["props"]["aria-label"] == "Cap"
+
+
+def test_guarded_layout_shows_the_error_panel_and_logs_with_the_page_logger(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sections, "current_lang", lambda: "en")
+    seen: dict[str, str] = {}
+
+    def build(**query: str) -> html.Div:
+        seen.update(query)
+        if query.get("fail"):
+            raise common.WarehouseError("cannot open")
+        return html.Div(id="ok")
+
+    log = logging.getLogger("dashboard.pages.fake")
+    layout = sections.guarded_layout(build, log)
+    assert layout(wave="2025").id == "ok" and seen == {"wave": "2025"}
+    with caplog.at_level(logging.ERROR, logger="dashboard.pages.fake"):
+        panel = layout(fail="1")
+    assert panel.role == "alert" and panel.children.color == "danger"
+    assert [r.getMessage() for r in caplog.records] == ["dashboard.pages.fake: warehouse unavailable"]
+    assert caplog.records[0].name == "dashboard.pages.fake" and caplog.records[0].exc_info
+
+
+def test_download_reply_passes_data_through_and_refusals_keep_the_download(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dashboard.exports as exports
+
+    calls: list[tuple[Any, ...]] = []
+
+    def fake(name: str, df: pd.DataFrame, fmt: str, filters: Filters, scope: Scope, lang: str) -> Any:
+        calls.append((name, fmt, lang))
+        return ({"content": "x"}, None) if fmt == "csv" else (None, "refused")
+
+    monkeypatch.setattr(exports, "download_or_message", fake)
+    scope = Scope(role="planner", user="t", agencies=None, min_cell=1)
+    df = pd.DataFrame({"a": [1]})
+    assert sections.download_reply("p", df, "csv", Filters(), scope, "en") == ({"content": "x"}, "")
+    assert sections.download_reply("p", df, "xlsx", Filters(), scope, "en") == (dash.no_update, "refused")
+    assert calls == [("p", "csv", "en"), ("p", "xlsx", "en")]
