@@ -135,6 +135,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     app.index_string = INDEX_STRING
     server = app.server
+    # One data version per response: connections pinned by a request are released here.
+    server.teardown_request(db.release_request_pins)
     server.config["SECRET_KEY"] = settings.secret_key
     server.config["DASHBOARD_SETTINGS"] = settings
     server.config["SESSION_COOKIE_HTTPONLY"] = True

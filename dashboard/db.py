@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from flask import g, has_request_context
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _NAME_RE = re.compile(r"^[a-z0-9_]+$")
@@ -131,16 +132,38 @@ class Warehouse:
             self._stamp = None
 
     # -- queries ---------------------------------------------------------------------------
-    def execute(self, sql: str, params: dict[str, Any] | None = None, what: str = "query") -> pd.DataFrame:
-        """Run one read statement on a fresh cursor (connections are not thread-safe)."""
+    def _acquire(self) -> duckdb.DuckDBPyConnection:
+        """The current connection, counted busy so that a swap waits until it is released."""
         while True:
             con = self.connection()
             with self._cond:
                 while self._swapping:
                     self._cond.wait()
-                if con is self._con:  # not swapped in between: pin it for this query
+                if con is self._con:  # not swapped in between: pin it
                     self._busy += 1
-                    break
+                    return con
+
+    def _release(self) -> None:
+        with self._cond:
+            self._busy -= 1
+            self._cond.notify_all()
+
+    def _request_pin(self) -> _Pin | None:
+        """Inside a Flask request, the connection (and data version) pinned for the whole
+        request, so every query and the X-Data-Version header of one response see one data
+        version even when the warehouse is swapped mid-request. Released at teardown."""
+        if not has_request_context():
+            return None
+        pins: dict[int, _Pin] = g.setdefault("_warehouse_pins", {})
+        pin = pins.get(id(self))
+        if pin is None:
+            pin = _Pin(self, self._acquire())
+            pins[id(self)] = pin
+        return pin
+
+    def _run(
+        self, con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None, what: str
+    ) -> pd.DataFrame:
         try:
             cur = con.cursor()
             try:
@@ -149,10 +172,17 @@ class Warehouse:
                 cur.close()
         except duckdb.Error as exc:
             raise _translate(exc, what) from exc
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None, what: str = "query") -> pd.DataFrame:
+        """Run one read statement on a fresh cursor (connections are not thread-safe)."""
+        pin = self._request_pin()
+        if pin is not None:
+            return self._run(pin.con, sql, params, what)
+        con = self._acquire()
+        try:
+            return self._run(con, sql, params, what)
         finally:
-            with self._cond:
-                self._busy -= 1
-                self._cond.notify_all()
+            self._release()
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run dashboard/queries/<name>.sql with its $named parameters.
@@ -164,25 +194,63 @@ class Warehouse:
         used = query_params(name)
         return self.execute(sql, {k: v for k, v in params.items() if k in used}, what=f"query {name}")
 
+    _VERSION_SQL = (
+        "SELECT version_id, CAST(built_at AS VARCHAR) AS built_at FROM data_version "
+        "ORDER BY built_at DESC LIMIT 1"
+    )
+
+    def _read_version(self, con: duckdb.DuckDBPyConnection) -> tuple[str, str | None]:
+        df = self._run(con, self._VERSION_SQL, None, "data_version")
+        if df.empty:
+            return "unversioned", None
+        return str(df.iloc[0, 0]), str(df.iloc[0, 1])
+
+    def _version_info(self) -> tuple[str, str | None]:
+        pin = self._request_pin()
+        if pin is not None:  # the version of the connection this request reads
+            if pin.version is None:
+                pin.version = self._read_version(pin.con)
+            return pin.version
+        con = self._acquire()
+        try:
+            with self._cond:
+                cached = (self._version, self._loaded_at) if con is self._con else None
+            if cached is not None and cached[0] is not None:
+                return cached[0], cached[1]
+            version = self._read_version(con)
+            with self._cond:
+                if con is self._con:
+                    self._version, self._loaded_at = version
+            return version
+        finally:
+            self._release()
+
     def data_version(self) -> str:
-        """The warehouse's version id (from the data_version table), cached per open file."""
-        self.connection()
-        if self._version is None:
-            df = self.execute(
-                "SELECT version_id, CAST(built_at AS VARCHAR) AS built_at FROM data_version "
-                "ORDER BY built_at DESC LIMIT 1",
-                what="data_version",
-            )
-            if df.empty:
-                self._version, self._loaded_at = "unversioned", None
-            else:
-                self._version, self._loaded_at = str(df.iloc[0, 0]), str(df.iloc[0, 1])
-        return self._version
+        """The warehouse's version id (from the data_version table), cached per open file and
+        pinned for the rest of a Flask request."""
+        return self._version_info()[0]
 
     def built_at(self) -> str | None:
         """When the current warehouse was built (ISO text), for the footer."""
-        self.data_version()
-        return self._loaded_at
+        return self._version_info()[1]
+
+
+class _Pin:
+    """A connection held for one Flask request (see Warehouse._request_pin)."""
+
+    __slots__ = ("warehouse", "con", "version")
+
+    def __init__(self, warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> None:
+        self.warehouse = warehouse
+        self.con = con
+        self.version: tuple[str, str | None] | None = None
+
+
+def release_request_pins(_exc: BaseException | None = None) -> None:
+    """Flask teardown_request hook: release the connections this request pinned."""
+    pins: dict[int, _Pin] = g.pop("_warehouse_pins", {}) if has_request_context() else {}
+    for pin in pins.values():
+        pin.warehouse._release()
 
 
 _instance: Warehouse | None = None
