@@ -10,7 +10,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import components as comp
 from dashboard.filters import Filters
@@ -98,6 +98,21 @@ def page_frame(title: str, intro: str, panel: Any, content: list[Any], class_nam
 def resolved_filters(ids: Sequence[Mapping[str, str]], values: Sequence[Any], scope: Scope) -> Filters:
     """The filter panel's values as Filters, resolved against the viewer's scope."""
     return common.resolve(scope, comp.filters_from_values(ids, values))
+
+
+def download_dependencies(P: comp.Ids, filters_id: dict[str, Any], states: Sequence[str]) -> list[Any]:
+    """A page's download callback wiring: (download data, message) <- button, with format, which table,
+    the page's own controls (`states`, values in that order) and the filter panel's values and ids."""
+    return [
+        Output(P("download"), "data"),
+        Output(P("dl-msg"), "children"),
+        Input(P("download-btn"), "n_clicks"),
+        State(P("download-format"), "value"),
+        State(P("dl-table"), "value"),
+        *[State(P(name), "value") for name in states],
+        State(filters_id, "value"),
+        State(filters_id, "id"),
+    ]
 
 
 def download_reply(

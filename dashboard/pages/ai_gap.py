@@ -348,17 +348,7 @@ def table_for(
 
 
 @dash.callback(
-    Output(P("download"), "data"),
-    Output(P("dl-msg"), "children"),
-    Input(P("download-btn"), "n_clicks"),
-    State(P("download-format"), "value"),
-    State(P("dl-table"), "value"),
-    State(P("gap-group"), "value"),
-    State(P("mention-group"), "value"),
-    State(P("sa-group"), "value"),
-    State(P("sa-wave"), "value"),
-    State(GF, "value"),
-    State(GF, "id"),
+    *sections.download_dependencies(P, GF, ("gap-group", "mention-group", "sa-group", "sa-wave")),
     prevent_initial_call=True,
 )
 def _download(

@@ -327,16 +327,7 @@ def table_for(
 
 
 @dash.callback(
-    Output(P("download"), "data"),
-    Output(P("dl-msg"), "children"),
-    Input(P("download-btn"), "n_clicks"),
-    State(P("download-format"), "value"),
-    State(P("dl-table"), "value"),
-    State(P("kind"), "value"),
-    State(P("by"), "value"),
-    State(P("km-group"), "value"),
-    State(GF, "value"),
-    State(GF, "id"),
+    *sections.download_dependencies(P, GF, ("kind", "by", "km-group")),
     prevent_initial_call=True,
 )
 def _download(

@@ -117,3 +117,22 @@ def test_download_reply_passes_data_through_and_refusals_keep_the_download(
     assert sections.download_reply("p", df, "csv", Filters(), scope, "en") == ({"content": "x"}, "")
     assert sections.download_reply("p", df, "xlsx", Filters(), scope, "en") == (dash.no_update, "refused")
     assert calls == [("p", "csv", "en"), ("p", "xlsx", "en")]
+
+
+def test_download_dependencies_wire_button_format_table_page_controls_then_filters() -> None:
+    gf = {"type": comp.FILTER_ID_TYPE, "field": dash.ALL}
+    deps = sections.download_dependencies(P, gf, ("kind", "by"))
+    kinds = [type(d).__name__ for d in deps]
+    assert kinds == ["Output", "Output", "Input", "State", "State", "State", "State", "State", "State"]
+    pairs = [(d.component_id, d.component_property) for d in deps]
+    assert pairs == [
+        ("tst-download", "data"),
+        ("tst-dl-msg", "children"),
+        ("tst-download-btn", "n_clicks"),
+        ("tst-download-format", "value"),
+        ("tst-dl-table", "value"),
+        ("tst-kind", "value"),
+        ("tst-by", "value"),
+        (gf, "value"),
+        (gf, "id"),
+    ]
