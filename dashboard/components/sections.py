@@ -10,13 +10,16 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from dashboard import components as comp
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang
 from dashboard.scope import Scope
 from dashboard.services import common
+
+# The pattern id that matches every control of the filter panel (callbacks read all of them).
+FILTERS_ALL: dict[str, Any] = {"type": comp.FILTER_ID_TYPE, "field": ALL}
 
 
 def _aria_labelledby(target: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import components as comp
 from dashboard.components import sections
@@ -23,7 +23,7 @@ dash.register_page(__name__, path="/ai-gap", title="AI-readiness gap", name="AI 
 
 P = comp.ids("aig")
 PAGE = "/ai-gap"
-GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
+GF = sections.FILTERS_ALL
 # The services a benchmark can time as service(scope, filters).
 SERVICES = {
     "ai_gap_priority_gap": svc.priority_gap,

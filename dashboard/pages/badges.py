@@ -7,7 +7,7 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import components as comp
 from dashboard.components import sections
@@ -22,7 +22,7 @@ from dashboard.services import common
 dash.register_page(__name__, path="/badges", title="Badge uptake", name="Badges", order=4)
 
 P = comp.ids("bdg")
-GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
+GF = sections.FILTERS_ALL
 # The services a benchmark can time as service(scope, filters).
 SERVICES = {
     "badges_monthly": svc.monthly,

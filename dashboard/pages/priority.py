@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import components as comp
 from dashboard.components import sections
@@ -28,8 +28,8 @@ dash.register_page(__name__, path="/priority", title="職能優先序 · Compete
 PAGE = "/priority"
 ID = comp.ids("priority")
 AGENCY_CAP = 25
-GF_VALUES = Input({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value")
-GF_IDS = State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "id")
+GF_VALUES = Input(sections.FILTERS_ALL, "value")
+GF_IDS = State(sections.FILTERS_ALL, "id")
 
 # Services a benchmark can time (docs/dashboard.md): every data callback goes through these.
 SERVICES = {
@@ -494,7 +494,7 @@ def _update_bars(group: str | None, values: list[Any], ids_: list[dict[str, str]
     Input(ID("bars-group"), "options"),
     Input(ID("bars-group"), "value"),
     GF_IDS,
-    State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value"),
+    State(sections.FILTERS_ALL, "value"),
     prevent_initial_call=True,
 )
 def _update_compare_options(
@@ -557,7 +557,7 @@ def _download(table: pd.DataFrame, fmt: str, filters: Filters, scope: Scope, lan
     Input("priority-heatmap-download-btn", "n_clicks"),
     State("priority-heatmap-download-format", "value"),
     GF_IDS,
-    State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value"),
+    State(sections.FILTERS_ALL, "value"),
     prevent_initial_call=True,
 )
 def _download_heatmap(_: int, fmt: str, ids_: list[dict[str, str]], values: list[Any]) -> tuple[Any, Any]:
@@ -574,7 +574,7 @@ def _download_heatmap(_: int, fmt: str, ids_: list[dict[str, str]], values: list
     State("priority-bars-download-format", "value"),
     State(ID("bars-group"), "value"),
     GF_IDS,
-    State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value"),
+    State(sections.FILTERS_ALL, "value"),
     prevent_initial_call=True,
 )
 def _download_bars(
@@ -596,7 +596,7 @@ def _download_bars(
     State(ID("compare-a"), "value"),
     State(ID("compare-b"), "value"),
     GF_IDS,
-    State({"type": comp.FILTER_ID_TYPE, "field": ALL}, "value"),
+    State(sections.FILTERS_ALL, "value"),
     prevent_initial_call=True,
 )
 def _download_compare(

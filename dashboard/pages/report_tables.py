@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, html
+from dash import Input, Output, State, callback, html
 
 from dashboard import components as comp
 from dashboard.components import sections
@@ -25,7 +25,7 @@ dash.register_page(__name__, path="/report-tables", title="報告表格 · Repor
 
 PAGE = "/report-tables"
 ID = comp.ids("report-tables")
-GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
+GF = sections.FILTERS_ALL
 TABLES = (19, 20, 21, 22, 23, 24, 25)
 SCOPE_OF = {v: k for k, v in svc.SCOPE_TABLES.items()}
 CATEGORY_OF = {v: k for k, v in svc.WORKGROUP_TABLES.items()}

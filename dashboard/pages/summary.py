@@ -9,7 +9,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import components as comp
 from dashboard.components import sections
@@ -22,7 +22,7 @@ from dashboard.services import summary as svc
 dash.register_page(__name__, path="/summary", title="Executive summary", name="Summary", order=5)
 
 P = comp.ids("sum")
-GF = {"type": comp.FILTER_ID_TYPE, "field": ALL}
+GF = sections.FILTERS_ALL
 # The services a benchmark can time as service(scope, filters).
 SERVICES = {
     "summary_headlines": svc.headlines,
