@@ -114,11 +114,16 @@ def app_ctx(tmp_path: Path):  # type: ignore[no-untyped-def]
     app.config["DASHBOARD_SETTINGS"] = settings
     # The process-wide warehouse may have been configured by an earlier test in this worker:
     # point it at the (missing) test file so the metadata's data version is really unknown.
+    # Restore the previous one afterwards: other modules' fixtures configure it once per module.
     from dashboard import db
 
-    db.configure(settings.warehouse_path)
-    with app.app_context():
-        yield settings
+    saved = db._instance
+    db._instance = db.Warehouse(settings.warehouse_path)
+    try:
+        with app.app_context():
+            yield settings
+    finally:
+        db._instance = saved
 
 
 def _decode(payload: dict) -> bytes:  # type: ignore[type-arg]
