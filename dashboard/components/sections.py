@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, dcc, html
 
 from dashboard import components as comp
 from dashboard.filters import Filters
-from dashboard.i18n import current_lang
+from dashboard.i18n import current_lang, t
 from dashboard.scope import Scope
 from dashboard.services import common
 
@@ -84,6 +84,24 @@ def download_picker(
         ],
         className="mt-4",
     )
+
+
+def download_tail(
+    P: comp.Ids,
+    ns: str,
+    lang: str,
+    tables: Sequence[str],
+    section_of: Mapping[str, str],
+    value: str,
+    allowed: bool,
+) -> list[Any]:
+    """The end of an analysis page: the download picker (tables named by their sections' titles under
+    the i18n namespace `ns`) and the suppression note."""
+    options = [(k, t(f"{ns}.section_{section_of[k]}", lang)) for k in tables]
+    return [
+        download_picker(P, lang, t(f"{ns}.download_what", lang), options, value, allowed),
+        html.P(t(f"{ns}.measure.suppression", lang), className="small text-muted mt-3"),
+    ]
 
 
 def page_frame(title: str, intro: str, panel: Any, content: list[Any], class_name: str) -> html.Div:

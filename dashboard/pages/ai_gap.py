@@ -134,15 +134,7 @@ def layout(**query: str) -> html.Div:
             lang,
             "earners",
         ),
-        sections.download_picker(
-            P,
-            lang,
-            t("ai_gap.download_what", lang),
-            [(k, t(f"ai_gap.section_{_SECTION[k]}", lang)) for k in TABLES],
-            "gap",
-            scope.may_export,
-        ),
-        html.P(t("ai_gap.measure.suppression", lang), className="small text-muted mt-3"),
+        *sections.download_tail(P, "ai_gap", lang, TABLES, _SECTION, "gap", scope.may_export),
     ]
     return sections.page_frame(
         t("ai_gap.title", lang),

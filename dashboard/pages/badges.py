@@ -116,15 +116,7 @@ def layout(**query: str) -> html.Div:
             lang,
             "expiring",
         ),
-        sections.download_picker(
-            P,
-            lang,
-            t("badges.download_what", lang),
-            [(k, t(f"badges.section_{_SECTION[k]}", lang)) for k in TABLES],
-            "coverage",
-            scope.may_export,
-        ),
-        html.P(t("badges.measure.suppression", lang), className="small text-muted mt-3"),
+        *sections.download_tail(P, "badges", lang, TABLES, _SECTION, "coverage", scope.may_export),
     ]
     return sections.page_frame(
         t("badges.title", lang),

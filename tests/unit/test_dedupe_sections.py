@@ -136,3 +136,21 @@ def test_download_dependencies_wire_button_format_table_page_controls_then_filte
         (gf, "value"),
         (gf, "id"),
     ]
+
+
+def test_download_tail_names_tables_by_their_section_titles_and_ends_with_the_suppression_note() -> None:
+    from dashboard.i18n import t
+
+    picker, note = sections.download_tail(
+        P, "badges", "en", ("km", "monthly"), {"km": "km", "monthly": "monthly"}, "km", False
+    )
+    select = picker.children[1]
+    assert [o["value"] for o in select.options] == ["km", "monthly"]
+    assert [o["label"] for o in select.options] == [
+        t("badges.section_km", "en"),
+        t("badges.section_monthly", "en"),
+    ]
+    assert picker.children[0].children == t("badges.download_what", "en") and select.value == "km"
+    assert (
+        note.children == t("badges.measure.suppression", "en") and note.className == "small text-muted mt-3"
+    )
