@@ -164,6 +164,8 @@ def funnel_chart(df: pd.DataFrame, lang: str) -> go.Figure:
 
 def supply_demand_chart(df: pd.DataFrame, lang: str) -> go.Figure:
     """Demand index (y) against valid holders per 100 staff (x); the to-do quadrant shaded."""
+    if df.empty or not {"demand_index", "per100"} <= set(df.columns):
+        return empty(t("badges.no_data", lang))
     data = df.dropna(subset=["demand_index", "per100"])
     if data.empty:
         return empty(t("badges.no_data", lang))

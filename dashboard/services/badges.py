@@ -161,6 +161,13 @@ def funnel(scope: Scope, filters: Filters, month: str | None = None) -> pd.DataF
     return suppress_by(df, scope, ["route_code"], [], ["share"])
 
 
+SUPPLY_DEMAND_COLUMNS = [
+    *("wave", "month", "tier", "category", "competency_code", "ai_related", "n", "score"),
+    *("category_mean", "demand_index", "headcount", "holders", "per100", "suppressed"),
+    *("supply_suppressed", "supply_median", "todo"),
+]
+
+
 @service_cache
 def supply_demand(scope: Scope, filters: Filters, month: str | None = None) -> pd.DataFrame:
     """Demand (survey priority) against supply (valid holders per 100 staff) per tier and
@@ -168,8 +175,8 @@ def supply_demand(scope: Scope, filters: Filters, month: str | None = None) -> p
     at least the category average, and supply at or below the median of all cells shown)."""
     params = base_params(scope, filters)
     df = run("badges_supply_demand", wave=filters.wave, month=month, **params)
-    if df.empty:
-        return pd.DataFrame(columns=["tier", "competency_code", "n", "score", "per100", "todo", "suppressed"])
+    if df.empty:  # same columns as a non-empty answer: the page and figure read all of them
+        return pd.DataFrame(columns=SUPPLY_DEMAND_COLUMNS)
     df["month"] = pd.to_datetime(df["month"])
     out = suppress_by(df, scope, [], ["tier"], ["score", "category_mean", "demand_index"])
     # supply rests on the tier's headcount and holders: hide per100 when either is small
