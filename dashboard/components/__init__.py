@@ -66,6 +66,24 @@ def nav_items(allowed: Sequence[str] | None, registered: set[str] | None = None)
     return [(p, k) for p, k in NAV_PAGES if p in registered and (allowed is None or p in allowed)]
 
 
+def _toggle_group(
+    id_prefix: str, options: list[tuple[str, str]], current: str, label: str, lang: str, **div_kwargs: Any
+) -> html.Div:
+    """A labelled group of small buttons, one per option, the current one active."""
+    buttons = [
+        dbc.Button(
+            t(key, lang),
+            id=f"{id_prefix}-{value}",
+            size="sm",
+            color="light",
+            outline=current != value,
+            active=current == value,
+        )
+        for value, key in options
+    ]
+    return html.Div(dbc.ButtonGroup(buttons), role="group", **div_kwargs, **_aria(label))
+
+
 def navbar(
     lang: str,
     cal: str,
@@ -82,54 +100,20 @@ def navbar(
     ]
     switches = html.Div(
         [
-            html.Div(
-                dbc.ButtonGroup(
-                    [
-                        dbc.Button(
-                            t("common.nav.lang_zh", lang),
-                            id="pref-lang-zh-TW",
-                            size="sm",
-                            color="light",
-                            outline=lang != "zh-TW",
-                            active=lang == "zh-TW",
-                        ),
-                        dbc.Button(
-                            t("common.nav.lang_en", lang),
-                            id="pref-lang-en",
-                            size="sm",
-                            color="light",
-                            outline=lang != "en",
-                            active=lang == "en",
-                        ),
-                    ],
-                ),
-                role="group",
+            _toggle_group(
+                "pref-lang",
+                [("zh-TW", "common.nav.lang_zh"), ("en", "common.nav.lang_en")],
+                lang,
+                t("common.nav.language", lang),
+                lang,
                 className="me-2",
-                **_aria(t("common.nav.language", lang)),
             ),
-            html.Div(
-                dbc.ButtonGroup(
-                    [
-                        dbc.Button(
-                            t("common.nav.cal_gregorian", lang),
-                            id="pref-cal-gregorian",
-                            size="sm",
-                            color="light",
-                            outline=cal != "gregorian",
-                            active=cal == "gregorian",
-                        ),
-                        dbc.Button(
-                            t("common.nav.cal_roc", lang),
-                            id="pref-cal-roc",
-                            size="sm",
-                            color="light",
-                            outline=cal != "roc",
-                            active=cal == "roc",
-                        ),
-                    ],
-                ),
-                role="group",
-                **_aria(t("common.nav.calendar", lang)),
+            _toggle_group(
+                "pref-cal",
+                [("gregorian", "common.nav.cal_gregorian"), ("roc", "common.nav.cal_roc")],
+                cal,
+                t("common.nav.calendar", lang),
+                lang,
             ),
         ],
         className="d-flex align-items-center ms-lg-3",
