@@ -97,3 +97,167 @@ def service_cache(func: Callable[P, R]) -> Callable[P, R]:
 
     wrapper.uncached = func  # type: ignore[attr-defined]
     return wrapper
+
+
+# ---------------------------------------------------------------------------- rendered outputs
+# Callbacks and page layouts spend most of their time building figures and component trees
+# from (cached) frames. `callback_cache` / `layout_cache` memoize the *rendered* output as JSON
+# text in the same backend, so a hit costs one json.loads instead of pandas + plotly validation.
+
+_OUTPUT_PREFIX = "out:"
+
+
+def _json_part(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, default=repr, ensure_ascii=False)
+
+
+def _has_no_update(result: Any) -> bool:
+    """True when the output (or one of a multi-output's values) is dash.no_update: not cacheable."""
+    import dash
+
+    no_update = type(dash.no_update)
+    if isinstance(result, no_update):
+        return True
+    return isinstance(result, list | tuple) and any(isinstance(v, no_update) for v in result)
+
+
+def _view_parts(resolved: Any) -> list[str]:
+    """The parts every rendered-output key shares: data version, viewer's scope, language, calendar
+    and the resolved (scope-clamped) filters."""
+    from dashboard.db import get_warehouse
+    from dashboard.i18n import current_cal, current_lang
+    from dashboard.services import common
+
+    scope = common.current_scope()  # from the server-side session, never from the client
+    return [
+        get_warehouse().data_version(),
+        "scope:" + scope.cache_token(),
+        "lang:" + current_lang(),
+        "cal:" + current_cal(),
+        "filters:" + repr(resolved(scope)),
+    ]
+
+
+def _panel_resolver(
+    values: Any, ids: Any, resolver: Callable[[Scope, Any], Any] | None
+) -> tuple[Callable[[Scope], Any], dict[str, Any]]:
+    """(scope -> resolved Filters, the panel's other fields) of the filter panel's values and ids."""
+    from dataclasses import fields
+
+    from dashboard.components import filters_from_values
+    from dashboard.filters import Filters
+    from dashboard.services import common
+
+    known = {f.name for f in fields(Filters)}
+    pairs = list(zip(ids or [], values or [], strict=False))
+    extra = {cid["field"]: v for cid, v in pairs if cid.get("field") not in known}
+    raw = filters_from_values(ids or [], values or [])
+    resolve = resolver or common.resolve
+    return (lambda scope: resolve(scope, raw)), extra
+
+
+def _memoize(name: str, key_parts: Callable[[], list[str]], compute: Callable[[], Any]) -> Any:
+    """The cached JSON of compute() under a key from key_parts(); computes when anything fails."""
+    import json
+
+    from plotly.io.json import to_json_plotly
+
+    if _backend is None:
+        return compute()
+    try:
+        parts = key_parts()
+    except Exception:  # the callback itself reports these (signed out, warehouse missing)
+        log.debug("no output cache key for %s", name, exc_info=True)
+        return compute()
+    key = _OUTPUT_PREFIX + name + ":" + hashlib.sha256("\x1f".join([name, *parts]).encode()).hexdigest()
+    try:
+        hit = _backend.get(key)
+    except Exception:
+        log.warning("cache get failed for %s", name, exc_info=True)
+        hit = None
+    if hit is not None:
+        return json.loads(hit)
+    result = compute()
+    if _has_no_update(result):
+        return result
+    try:
+        _backend.set(key, to_json_plotly(result), timeout=_timeout)
+    except Exception:
+        log.warning("cache set failed for %s", name, exc_info=True)
+    return result
+
+
+def callback_cache(
+    func: Callable[P, R] | None = None,
+    *,
+    filters: tuple[str, str] | None = ("values", "ids"),
+    resolver: Callable[[Scope, Any], Any] | None = None,
+) -> Any:
+    """Memoize a Dash callback's rendered output (figures, component trees) as plain JSON.
+
+    The key is the function, the warehouse data version, the viewer's scope token (from the
+    session), the language and calendar, the filter panel's values *resolved and clamped to the
+    scope* (`filters` names the callback's (values, ids) arguments; `resolver` defaults to
+    services.common.resolve) plus its other fields, and every other argument. A forged agency
+    therefore lands on the clamped entry, and two viewers who may see different things never
+    share one. A hit returns the JSON-decoded output (dicts and lists Dash sends as they are).
+    Outputs holding dash.no_update are not stored. Never use it for downloads (logged per request)."""
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        import inspect
+
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        sig = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            def key_parts() -> list[str]:
+                bound = sig.bind(*args, **kwargs).arguments
+                resolved: Callable[[Scope], Any] = lambda scope: None  # noqa: E731
+                rest = dict(bound)
+                if filters is not None:
+                    values, ids = rest.pop(filters[0]), rest.pop(filters[1])
+                    resolved, extra = _panel_resolver(values, ids, resolver)
+                    rest["__panel__"] = extra
+                return [*_view_parts(resolved), *(f"{k}={_json_part(v)}" for k, v in sorted(rest.items()))]
+
+            return _memoize(name, key_parts, lambda: fn(*args, **kwargs))  # type: ignore[no-any-return]
+
+        wrapper.uncached = fn  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate(func) if func is not None else decorate
+
+
+def layout_cache(
+    func: Callable[..., R] | None = None, *, resolver: Callable[[Scope, Any], Any] | None = None
+) -> Any:
+    """Memoize a page's layout(**query) like callback_cache: the URL's filters resolved and clamped
+    to the viewer's scope (`resolver`, default services.common.resolve), its other parameters,
+    scope token, language, calendar and data version."""
+
+    def decorate(fn: Callable[..., R]) -> Callable[..., R]:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+
+        @functools.wraps(fn)
+        def wrapper(**query: Any) -> R:
+            def key_parts() -> list[str]:
+                from dataclasses import fields
+
+                from dashboard.filters import Filters
+                from dashboard.services import common
+
+                raw = Filters.from_query(query)
+                resolve = resolver or common.resolve
+                known = {f.name for f in fields(Filters)}
+                extra = {k: v for k, v in query.items() if k not in known}
+                return [*_view_parts(lambda scope: resolve(scope, raw)), "query=" + _json_part(extra)]
+
+            return _memoize(name, key_parts, lambda: fn(**query))  # type: ignore[no-any-return]
+
+        wrapper.uncached = fn  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate(func) if func is not None else decorate

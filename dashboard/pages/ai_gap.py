@@ -11,6 +11,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard import components as comp
+from dashboard.cache import callback_cache, layout_cache
 from dashboard.components import sections
 from dashboard.figures import ai_gap as fig
 from dashboard.filters import Filters
@@ -52,6 +53,7 @@ def _graph(name: str) -> dcc.Loading:
     return sections.graph(P, name, GRAPH_CONFIG, "aig-graph")
 
 
+@layout_cache
 def layout(**query: str) -> html.Div:
     lang = current_lang()
     scope = common.current_scope()
@@ -254,6 +256,7 @@ def _table(
     Input(P("gap-group"), "value"),
     State(GF, "id"),
 )
+@callback_cache
 def _update_gap(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> tuple[Any, Any, str]:
     lang, scope = current_lang(), common.current_scope()
     filters = _filters(ids, values, scope)
@@ -274,6 +277,7 @@ def _update_gap(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> 
     Input(P("mention-group"), "value"),
     State(GF, "id"),
 )
+@callback_cache
 def _update_mention(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
     lang, scope = current_lang(), common.current_scope()
     df = svc.mention_rate(scope, _filters(ids, values, scope), group_by=group_by)
@@ -292,6 +296,7 @@ def _update_mention(values: list[Any], group_by: str, ids: list[dict[str, str]])
     Input(P("sa-group"), "value"),
     State(GF, "id"),
 )
+@callback_cache
 def _update_sa(
     values: list[Any], sa_wave: str | None, group_by: str, ids: list[dict[str, str]]
 ) -> tuple[Any, Any, Any, Any, Any]:
@@ -316,6 +321,7 @@ def _update_sa(
     Input(P("sa-group"), "value"),
     State(GF, "id"),
 )
+@callback_cache
 def _update_earners(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
     lang, scope = current_lang(), common.current_scope()
     df = svc.earners(scope, _filters(ids, values, scope), group_by=group_by)

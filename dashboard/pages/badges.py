@@ -10,6 +10,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard import components as comp
+from dashboard.cache import callback_cache, layout_cache
 from dashboard.components import sections
 from dashboard.figures import badges as fig
 from dashboard.figures.ai_gap import empty
@@ -51,6 +52,7 @@ def _graph(name: str) -> dcc.Loading:
     return sections.graph(P, name, GRAPH_CONFIG)
 
 
+@layout_cache
 def layout(**query: str) -> html.Div:
     lang = current_lang()
     scope = common.current_scope()
@@ -219,6 +221,7 @@ EXPIRING_COLS = ("badge_code", "n", "first_expiry", "last_expiry")
     Input(P("kind"), "value"),
     State(GF, "id"),
 )
+@callback_cache
 def _update_trends(values: list[Any], kind: str, ids: list[dict[str, str]]) -> tuple[Any, Any, Any, Any]:
     lang, scope = current_lang(), common.current_scope()
     filters = _filters(ids, values, scope)
@@ -240,6 +243,7 @@ def _update_trends(values: list[Any], kind: str, ids: list[dict[str, str]]) -> t
     Input(P("by"), "value"),
     State(GF, "id"),
 )
+@callback_cache
 def _update_coverage_by(values: list[Any], kind: str, by: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
     lang, scope = current_lang(), common.current_scope()
     svc.register_badge_labels(scope)
@@ -256,6 +260,7 @@ def _update_coverage_by(values: list[Any], kind: str, by: str, ids: list[dict[st
     Input(P("km-group"), "value"),
     State(GF, "id"),
 )
+@callback_cache
 def _update_km(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
     lang, scope = current_lang(), common.current_scope()
     df = svc.first_badge(scope, _filters(ids, values, scope), group_by=group_by)
@@ -272,6 +277,7 @@ def _update_km(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> t
     Input(GF, "value"),
     State(GF, "id"),
 )
+@callback_cache
 def _update_paths(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, Any, Any, Any, Any]:
     lang, scope = current_lang(), common.current_scope()
     svc.register_badge_labels(scope)

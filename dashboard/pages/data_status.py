@@ -11,6 +11,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import components as comp
+from dashboard.cache import layout_cache
 from dashboard.components import sections
 from dashboard.figures.common import stacked_bars
 from dashboard.filters import Filters
@@ -217,4 +218,5 @@ def _layout(**query: str) -> html.Div:
 
 
 # An unreadable warehouse shows the error panel (and is logged) instead of a traceback.
-layout = sections.guarded_layout(_layout, log)
+# Cached per scope, filters (agency clamped, wave as given), language, calendar and data version.
+layout = sections.guarded_layout(layout_cache(_layout, resolver=lambda scope, f: f.clamp(scope)), log)

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import components as comp
+from dashboard.cache import callback_cache, layout_cache
 from dashboard.components import sections
 from dashboard.figures import priority as figs
 from dashboard.filters import Filters
@@ -420,7 +421,8 @@ def _layout(**query: str) -> html.Div:
 
 
 # An unreadable warehouse shows the error panel (and is logged) instead of a traceback.
-layout = sections.guarded_layout(_layout, log)
+# Cached per scope, resolved filters, language, calendar and data version (dashboard.cache).
+layout = sections.guarded_layout(layout_cache(_layout), log)
 
 
 # ---------------------------------------------------------------------------- callbacks
@@ -464,7 +466,14 @@ def _update_main(
         )
         nu = dash.no_update
         return nu, nu, nu, nu, nu, group, text
-    main = render_main(scope, filters, group_by, lang)
+    return _main_outputs(values, ids_, current)
+
+
+@callback_cache
+def _main_outputs(values: list[Any], ids: list[dict[str, str]], current: str | None) -> tuple[Any, ...]:
+    """The main callback's outputs when the filters (not a click) changed, memoized."""
+    filters, group_by = _state(ids, values)
+    main = render_main(common_svc.current_scope(), filters, group_by, current_lang())
     value = current if current in main["groups"] else (main["groups"][0] if main["groups"] else None)
     return main["figure"], main["table"], main["notes"], main["kpis"], main["options"], value, ""
 
@@ -478,9 +487,10 @@ def _update_main(
     GF_IDS,
     prevent_initial_call=True,
 )
-def _update_bars(group: str | None, values: list[Any], ids_: list[dict[str, str]]) -> tuple[Any, ...]:
+@callback_cache
+def _update_bars(group: str | None, values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, ...]:
     lang = current_lang()
-    filters, group_by = _state(ids_, values)
+    filters, group_by = _state(ids, values)
     bars = render_bars(common_svc.current_scope(), filters, group_by, group, lang)
     return bars["figure"], bars["table"], bars["n"]
 
@@ -497,14 +507,15 @@ def _update_bars(group: str | None, values: list[Any], ids_: list[dict[str, str]
     State(sections.FILTERS_ALL, "value"),
     prevent_initial_call=True,
 )
+@callback_cache
 def _update_compare_options(
     mode: str,
     groups: list[dict[str, str]],
     selected: str | None,
-    ids_: list[dict[str, str]],
+    ids: list[dict[str, str]],
     values: list[Any],
 ) -> tuple[Any, ...]:
-    filters, _ = _state(ids_, values)
+    filters, _ = _state(ids, values)
     opts, a, b = compare_options(common_svc.current_scope(), filters, mode, groups or [], selected)
     return opts, a, opts, b
 
@@ -520,11 +531,12 @@ def _update_compare_options(
     State(ID("compare-mode"), "value"),
     prevent_initial_call=True,
 )
+@callback_cache
 def _update_compare(
-    a: str | None, b: str | None, values: list[Any], ids_: list[dict[str, str]], mode: str
+    a: str | None, b: str | None, values: list[Any], ids: list[dict[str, str]], mode: str
 ) -> tuple[Any, ...]:
     lang = current_lang()
-    filters, group_by = _state(ids_, values)
+    filters, group_by = _state(ids, values)
     out = render_compare(common_svc.current_scope(), filters, group_by, mode or "groups", a, b, lang)
     return out["figure"], out["table"], out["note"]
 

@@ -12,6 +12,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, html
 
 from dashboard import components as comp
+from dashboard.cache import callback_cache, layout_cache
 from dashboard.components import sections
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, label, t
@@ -264,7 +265,8 @@ def _layout(**query: str) -> html.Div:
 
 
 # An unreadable warehouse shows the error panel (and is logged) instead of a traceback.
-layout = sections.guarded_layout(_layout, log)
+# Cached per scope, report filters, language, calendar and data version (dashboard.cache).
+layout = sections.guarded_layout(layout_cache(_layout, resolver=svc.report_filters), log)
 
 
 @callback(
@@ -273,8 +275,9 @@ layout = sections.guarded_layout(_layout, log)
     State(GF, "id"),
     prevent_initial_call=True,
 )
-def _update(values: list[Any], ids_: list[dict[str, str]]) -> list[Any]:
-    return render_content(common_svc.current_scope(), comp.filters_from_values(ids_, values), current_lang())
+@callback_cache(resolver=svc.report_filters)
+def _update(values: list[Any], ids: list[dict[str, str]]) -> list[Any]:
+    return render_content(common_svc.current_scope(), comp.filters_from_values(ids, values), current_lang())
 
 
 def _register_download(number: int) -> None:

@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components as comp
 from dashboard.auth import current_scope
+from dashboard.cache import callback_cache
 from dashboard.i18n import current_lang, label, t
 from dashboard.services import staff as svc
 
@@ -127,6 +128,7 @@ def _filters(values: tuple[Any, ...]) -> svc.StaffFilters:
     Output(ID("count"), "children"),
     *_FILTER_STATES,
 )
+@callback_cache(filters=None)  # its own filters; the service clamps the agency, the key has the scope
 def _update(*values: Any) -> tuple[Any, ...]:
     scope = current_scope()
     lang = current_lang()

@@ -12,6 +12,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard import components as comp
+from dashboard.cache import callback_cache, layout_cache
 from dashboard.components import sections
 from dashboard.figures import summary as fig
 from dashboard.filters import Filters
@@ -42,6 +43,7 @@ dash.clientside_callback(
 )
 
 
+@layout_cache
 def layout(**query: str) -> html.Div:
     lang = current_lang()
     scope = common.current_scope()
@@ -163,17 +165,9 @@ def _findings(df: pd.DataFrame, lang: str) -> Any:
 def _render(values: list[Any], ids: list[dict[str, str]]) -> Any:
     lang, scope = current_lang(), common.current_scope()
     filters = _filters(ids, values, scope)
-    heads = svc.headlines(scope, filters)
-    found = svc.findings(scope, filters)
-    gaps = ai_gap.priority_gap(scope, filters)
-    gaps = (
-        gaps[(gaps["wave"] == filters.wave) & (gaps["scope_level"] == "selection")]
-        if not gaps.empty
-        else gaps
-    )
-    trend = badges.coverage_trend(scope, filters)
     info = common.data_version_info()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # The stamp is built per request; the rest of the body is memoized (dashboard.cache).
     return [
         html.P(
             [
@@ -183,6 +177,24 @@ def _render(values: list[Any], ids: list[dict[str, str]]) -> Any:
             ],
             className="small text-muted",
         ),
+        *_body(values, ids),
+    ]
+
+
+@callback_cache
+def _body(values: list[Any], ids: list[dict[str, str]]) -> list[Any]:
+    lang, scope = current_lang(), common.current_scope()
+    filters = _filters(ids, values, scope)
+    heads = svc.headlines(scope, filters)
+    found = svc.findings(scope, filters)
+    gaps = ai_gap.priority_gap(scope, filters)
+    gaps = (
+        gaps[(gaps["wave"] == filters.wave) & (gaps["scope_level"] == "selection")]
+        if not gaps.empty
+        else gaps
+    )
+    trend = badges.coverage_trend(scope, filters)
+    return [
         html.H2(t("summary.headlines", lang), className="h5"),
         dbc.Row(_headline_cards(heads, lang), id=P("headlines")),
         html.H2(t("summary.findings", lang), className="h5 mt-3"),
