@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -30,15 +32,42 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int | None = N
     return fig
 
 
+def base_layout_props(title: str | None = None, height: int | None = None) -> dict[str, Any]:
+    """base_layout's properties as a plain dict, for figures built in one go.Figure(...) call
+    (one validation pass instead of one per update_layout: the same figure, much faster)."""
+    props: dict[str, Any] = {
+        # update_layout(title=None) leaves an empty title object: kept, so the JSON is the same.
+        "title": {"text": title, "x": 0, "xanchor": "left"} if title else {},
+        "font": {"family": FONT, "size": 13},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+    if height:
+        props["height"] = height
+    return props
+
+
 def empty_figure(message: str) -> go.Figure:
     """A blank figure carrying a message (no data, or everything suppressed)."""
-    fig = go.Figure()
-    fig.add_annotation(
-        text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 15}
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return base_layout(fig, height=220)
+    layout = {
+        "annotations": [
+            {
+                "text": message,
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"size": 15},
+            }
+        ],
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+        **base_layout_props(height=220),
+    }
+    return go.Figure(layout=layout)
 
 
 def ai_label(name: str, ai_related: bool) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,7 +15,7 @@ from dashboard.figures.common import (
     FLAG_COLOR,
     HEAT_SCALE,
     ai_label,
-    base_layout,
+    base_layout_props,
     empty_figure,
 )
 
@@ -35,45 +37,59 @@ def heatmap(
         .sort_values(["category_order", "score"], ascending=[True, False])
     )
     comps = list(dict.fromkeys(order["competency_code"]))
-    ai = df.drop_duplicates("competency_code").set_index("competency_code")["ai_related"].to_dict()
-    keyed = (
-        df.assign(grp=df["grp"].astype(str))
-        .drop_duplicates(["competency_code", "grp"])
-        .set_index(["competency_code", "grp"])
-    )
-    wide = keyed["score"].unstack("grp").reindex(index=comps, columns=groups)
-    nwide = keyed["n"].unstack("grp").reindex(index=comps, columns=groups)
+    # The grid by plain positions (first row per cell, as drop_duplicates kept): no pivot needed.
+    row_of = {c: i for i, c in enumerate(comps)}
+    col_of = {g: j for j, g in enumerate(groups)}
+    z = np.full((len(comps), len(groups)), np.nan)
+    n = np.full((len(comps), len(groups)), np.nan)
+    seen: set[tuple[int, int]] = set()
+    scores = pd.to_numeric(df["score"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    counts = pd.to_numeric(df["n"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    for k, (c, g) in enumerate(zip(df["competency_code"], df["grp"].astype(str), strict=True)):
+        cell = (row_of[c], col_of[g])
+        if cell not in seen:
+            seen.add(cell)
+            z[cell], n[cell] = scores[k], counts[k]
+    ai = _first_by_code(df)
     y = [ai_label(comp_labels.get(c, c), bool(ai.get(c))) for c in comps]
     x = [group_labels.get(g, g) for g in groups]
-    z = wide.to_numpy(dtype="float64")
-    n = nwide.to_numpy(dtype="float64")
-    text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(z)))
+    text = [["" if np.isnan(v) else f"{v:.2f}" for v in row] for row in z]
     # customdata per cell: N, group code, competency code (the click handler reads the codes).
-    n_text = np.where(np.isnan(n), "—", np.vectorize(lambda v: f"{v:,.0f}")(np.nan_to_num(n)))
-    g_codes = np.array([groups for _ in comps], dtype=object)
-    c_codes = np.array([[c] * len(groups) for c in comps], dtype=object)
-    custom = np.dstack([n_text.astype(object), g_codes, c_codes])
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=x,
-            y=y,
-            text=text,
-            texttemplate="%{text}",
-            customdata=custom,
-            colorscale=HEAT_SCALE,
-            colorbar={"title": {"text": texts["score"]}},
-            hoverongaps=True,
-            hovertemplate="%{y} · %{x}<br>"
-            + texts["score"]
-            + " %{z:.2f}<br>N = %{customdata[0]}<extra></extra>",
-            xgap=2,
-            ygap=2,
-        )
-    )
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 12})
-    fig.update_xaxes(side="top")
-    return base_layout(fig, height=max(320, 28 * len(comps) + 90))
+    custom = [
+        [["—" if np.isnan(v) else f"{v:,.0f}", g, c] for v, g in zip(nrow, groups, strict=True)]
+        for nrow, c in zip(n, comps, strict=True)
+    ]
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "x": x,
+        "y": y,
+        "text": text,
+        "texttemplate": "%{text}",
+        "customdata": custom,
+        "colorscale": HEAT_SCALE,
+        "colorbar": {"title": {"text": texts["score"]}},
+        "hoverongaps": True,
+        "hovertemplate": "%{y} · %{x}<br>"
+        + texts["score"]
+        + " %{z:.2f}<br>N = %{customdata[0]}<extra></extra>",
+        "xgap": 2,
+        "ygap": 2,
+    }
+    layout = {
+        "yaxis": {"autorange": "reversed", "tickfont": {"size": 12}},
+        "xaxis": {"side": "top"},
+        **base_layout_props(height=max(320, 28 * len(comps) + 90)),
+    }
+    return go.Figure(data=[trace], layout=layout)
+
+
+def _first_by_code(df: pd.DataFrame) -> dict[str, Any]:
+    """ai_related of each competency's first row (as drop_duplicates('competency_code') keeps)."""
+    out: dict[str, Any] = {}
+    for c, a in zip(df["competency_code"], df["ai_related"], strict=True):
+        out.setdefault(c, a)
+    return out
 
 
 def ranked_bars(
@@ -93,52 +109,57 @@ def ranked_bars(
         fig = ranked_bars(benchmark, comp_labels, texts)
         fig.update_traces(marker={"color": BENCH_COLOR}, name=texts["benchmark"])
         fig.update_layout(title={"text": f"{texts['benchmark']} · {message}", "x": 0})
-        return fig
+        return fig  # rare (a hidden own group): the validating updates are fine here
     shown = shown.sort_values(["category_order", "score"], ascending=[True, False])
     labels = [
         ai_label(comp_labels.get(c, c), bool(a))
         for c, a in zip(shown["competency_code"], shown["ai_related"], strict=True)
     ]
-    fig = go.Figure(
-        go.Bar(
-            x=shown["score"],
-            y=labels,
-            orientation="h",
-            name=texts["score"],
-            marker={"color": [AI_COLOR if a else BASE_COLOR for a in shown["ai_related"]]},
-            error_x={
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "x": shown["score"],
+            "y": labels,
+            "orientation": "h",
+            "name": texts["score"],
+            "marker": {"color": [AI_COLOR if a else BASE_COLOR for a in shown["ai_related"]]},
+            "error_x": {
                 "type": "data",
                 "symmetric": False,
                 "array": shown["ci_high"] - shown["score"],
                 "arrayminus": shown["score"] - shown["ci_low"],
                 "color": "#333",
             },
-            customdata=np.stack([shown["n"], shown["ci_low"], shown["ci_high"], shown["rank"]], axis=-1),
-            hovertemplate="%{y}<br>"
+            "customdata": np.stack([shown["n"], shown["ci_low"], shown["ci_high"], shown["rank"]], axis=-1),
+            "hovertemplate": "%{y}<br>"
             + texts["score"]
             + " %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
             "<br>" + texts["rank"] + " %{customdata[3]:.0f} · N = %{customdata[0]:,.0f}<extra></extra>",
-        )
-    )
-    if benchmark is not None and not benchmark.empty:
+        }
+    ]
+    has_bench = benchmark is not None and not benchmark.empty
+    if benchmark is not None and has_bench:
         bench = benchmark.set_index("competency_code")["score"]
         bx = [bench.get(c, np.nan) for c in shown["competency_code"]]
-        fig.add_trace(
-            go.Scatter(
-                x=bx,
-                y=labels,
-                mode="markers",
-                name=texts["benchmark"],
-                marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": BENCH_COLOR}},
-                hovertemplate="%{y}<br>" + texts["benchmark"] + " %{x:.2f}<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": bx,
+                "y": labels,
+                "mode": "markers",
+                "name": texts["benchmark"],
+                "marker": {"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": BENCH_COLOR}},
+                "hovertemplate": "%{y}<br>" + texts["benchmark"] + " %{x:.2f}<extra></extra>",
+            }
         )
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title={"text": texts["score"]}, rangemode="tozero")
-    fig.update_layout(
-        showlegend=benchmark is not None and not benchmark.empty, legend={"orientation": "h", "y": -0.08}
-    )
-    return base_layout(fig, height=max(300, 26 * len(shown) + 80))
+    layout = {
+        "yaxis": {"autorange": "reversed"},
+        "xaxis": {"title": {"text": texts["score"]}, "rangemode": "tozero"},
+        "showlegend": has_bench,
+        "legend": {"orientation": "h", "y": -0.08},
+        **base_layout_props(height=max(300, 26 * len(shown) + 80)),
+    }
+    return go.Figure(data=traces, layout=layout)
 
 
 def compare_chart(df: pd.DataFrame, comp_labels: dict[str, str], texts: dict[str, str]) -> go.Figure:
@@ -157,31 +178,45 @@ def compare_chart(df: pd.DataFrame, comp_labels: dict[str, str], texts: dict[str
         )
     ]
     colors = [FLAG_COLOR if f else "#6c757d" for f in shown["excludes_zero"]]
-    fig = go.Figure(
-        go.Scatter(
-            x=shown["diff"],
-            y=labels,
-            mode="markers",
-            marker={
-                "color": colors,
-                "size": 10,
-                "symbol": ["diamond" if f else "circle" for f in shown["excludes_zero"]],
-            },
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": shown["diff_high"] - shown["diff"],
-                "arrayminus": shown["diff"] - shown["diff_low"],
-                "color": "#555",
-            },
-            customdata=np.stack([shown["diff_low"], shown["diff_high"], shown["n_a"], shown["n_b"]], axis=-1),
-            hovertemplate="%{y}<br>"
-            + texts["diff"]
-            + " %{x:+.2f} (95% CI %{customdata[0]:+.2f}–%{customdata[1]:+.2f})"
-            "<br>N = %{customdata[2]:,.0f} / %{customdata[3]:,.0f}<extra></extra>",
-        )
-    )
-    fig.add_vline(x=0, line={"color": "#222", "width": 1})
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title={"text": texts["diff"]}, zeroline=False)
-    return base_layout(fig, height=max(300, 24 * len(shown) + 80))
+    trace = {
+        "type": "scatter",
+        "x": shown["diff"],
+        "y": labels,
+        "mode": "markers",
+        "marker": {
+            "color": colors,
+            "size": 10,
+            "symbol": ["diamond" if f else "circle" for f in shown["excludes_zero"]],
+        },
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": shown["diff_high"] - shown["diff"],
+            "arrayminus": shown["diff"] - shown["diff_low"],
+            "color": "#555",
+        },
+        "customdata": np.stack([shown["diff_low"], shown["diff_high"], shown["n_a"], shown["n_b"]], axis=-1),
+        "hovertemplate": "%{y}<br>"
+        + texts["diff"]
+        + " %{x:+.2f} (95% CI %{customdata[0]:+.2f}–%{customdata[1]:+.2f})"
+        "<br>N = %{customdata[2]:,.0f} / %{customdata[3]:,.0f}<extra></extra>",
+    }
+    layout = {
+        # add_vline(x=0): a line shape over the whole plot height.
+        "shapes": [
+            {
+                "type": "line",
+                "x0": 0,
+                "x1": 0,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "y domain",
+                "line": {"color": "#222", "width": 1},
+            }
+        ],
+        "yaxis": {"autorange": "reversed"},
+        "xaxis": {"title": {"text": texts["diff"]}, "zeroline": False},
+        **base_layout_props(height=max(300, 24 * len(shown) + 80)),
+    }
+    return go.Figure(data=[trace], layout=layout)
