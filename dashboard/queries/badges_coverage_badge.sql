@@ -1,6 +1,7 @@
 -- Purpose: coverage by AI talent route or by badge in one roster month: staff (same filters) who
 --          hold at least one valid award of that route/badge at the month's last day, and the
---          month's headcount as the denominator (marts 110/111_mart_badges_*).
+--          month's headcount as the denominator, summed from the precomputed cells of
+--          marts 110_mart_badges_coverage and 118_mart_badges_coverage_badge.
 -- Grain: one row per group_code (route code, or badge_code).
 -- Parameters: $group_by ('route' | 'badge'), $month (DATE, first of month; NULL = latest roster
 --   month), $kind ('badge' | 'certification' | NULL), $gov_level, $agencies, $tier, $personnel_type.
@@ -18,24 +19,23 @@ heads AS (
       AND ($personnel_type IS NULL OR c.personnel_type = $personnel_type)
 ),
 held AS (
-    SELECT h.staff_key, h.badge_code, h.route
-    FROM mart_badges_holding AS h, m
-    WHERE h.month = m.month
-      AND ($kind IS NULL OR h.kind = $kind)
-      AND ($gov_level IS NULL OR h.gov_level = $gov_level)
-      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], h.agency_code))
-      AND ($tier IS NULL OR h.tier = $tier)
-      AND ($personnel_type IS NULL OR h.personnel_type = $personnel_type)
-),
-expanded AS (
-    SELECT v.staff_key,
-           CASE WHEN $group_by = 'badge' THEN v.badge_code ELSE r.route_code END AS group_code
-    FROM held AS v
-    CROSS JOIN unnest(string_split(v.route, '|')) AS r(route_code)
+    SELECT b.group_code,
+           CAST(sum(CASE
+                        WHEN $kind = 'badge' THEN b.holders_badge
+                        WHEN $kind = 'certification' THEN b.holders_cert
+                        ELSE b.holders_any
+                    END) AS BIGINT) AS holders
+    FROM mart_badges_coverage_badge AS b, m
+    WHERE b.month = m.month
+      AND b.group_by = CASE WHEN $group_by = 'badge' THEN 'badge' ELSE 'route' END
+      AND ($gov_level IS NULL OR b.gov_level = $gov_level)
+      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], b.agency_code))
+      AND ($tier IS NULL OR b.tier = $tier)
+      AND ($personnel_type IS NULL OR b.personnel_type = $personnel_type)
+    GROUP BY b.group_code
 )
-SELECT (SELECT month FROM m) AS month, e.group_code, h.headcount,
-       count(DISTINCT e.staff_key) AS holders
-FROM expanded AS e
+SELECT (SELECT month FROM m) AS month, e.group_code, h.headcount, e.holders
+FROM held AS e
 CROSS JOIN heads AS h
-GROUP BY e.group_code, h.headcount
+WHERE e.holders > 0
 ORDER BY e.group_code;

@@ -71,6 +71,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
             " verification, content_sha256, load_id) VALUES (?, ?, ?, ?, ?, ?, 'ob3', 'signed', 'h', 'l')",
             [aid, badge, key, on, until, revoked],
         )
+    # the marts the staff queries read, built as the pipeline builds them after every load
+    for mart in sorted((ROOT / "etl" / "sql").glob("1*_mart_*.sql")):
+        con.execute(mart.read_text(encoding="utf-8"))
     con.close()
     return Warehouse(path)
 
