@@ -351,8 +351,12 @@ def _report_tables_scores(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
 
 @twin("report_tables_workgroup")
 def _report_tables_workgroup(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
-    j = _own_tier_points(t, p["wave"])
-    j = j[j["workgroup"].notna()]
+    r = t["survey_respondent"]
+    r = r[(r["wave"] == p["wave"]) & r["workgroup"].notna()]
+    j = r.merge(t["survey_competency_points"], on=["wave", "respondent_id"])
+    # Table 26's columns: own part, and seniors' part 1-2 pooled into the middle column (D14).
+    j = j[(j["part_tier"] == j["tier"]) | ((j["part_tier"] == "middle") & (j["tier"] == "senior"))]
+    j = j.drop(columns=["tier"]).rename(columns={"part_tier": "tier"})
     keys = ["workgroup", "tier", "category", "competency_code"]
     out = j.groupby(keys, as_index=False).agg(n=("points", "size"), score=("points", "mean"))
     return out.sort_values(keys).reset_index(drop=True)
@@ -477,6 +481,314 @@ def _common_waves(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
 def _priority_competencies(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     cols = ["competency_code", "framework", "category", "name_zh", "name_en", "ai_related"]
     return t["competency"].sort_values(["framework", "competency_code"])[cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- catalogs, staff, data status
+def _catalog(t: Tables) -> pd.DataFrame:
+    bc = t["badge_class"]
+    out = bc.assign(name_en=bc["name_en"].where(bc["name_en"].notna(), bc["name_zh"]))
+    cols = ["badge_code", "kind", "name_zh", "name_en", "module_code", "level", "route"]
+    return out.sort_values(["kind", "badge_code"])[cols].reset_index(drop=True)
+
+
+@twin("badges_catalog")
+def _badges_catalog(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    return _catalog(t)
+
+
+@twin("staff_badge_catalog")
+def _staff_badge_catalog(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    return _catalog(t)
+
+
+def _latest_month(t: Tables) -> pd.Timestamp:
+    return pd.Timestamp(t["roster_month"]["month"].max())
+
+
+@twin("staff_list")
+def _staff_list(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    latest = _latest_month(t)
+    staff = _staff_month(t, [latest])
+    staff = staff[staff["agency_code"].isin(p["agencies"])]
+    r = t["staff_restricted"]
+    r = r[
+        (r["valid_from"] <= latest)
+        & (r["valid_to"].isna() | (r["valid_to"] >= latest))
+        & r["agency_code"].isin(p["agencies"])
+    ]
+    r = r.sort_values("valid_from", ascending=False).drop_duplicates(["staff_key", "agency_code"])
+    today = pd.Timestamp(p["today"])
+    aw = _awards(t).merge(t["badge_class"][["badge_code", "kind"]], on="badge_code")
+    aw = aw[
+        aw["staff_key"].isin(staff["staff_key"])
+        & (aw["awarded_on"] <= today)
+        & (aw["revoked_on"].isna() | (aw["revoked_on"] > today))
+        & (aw["valid_until"].isna() | (aw["valid_until"] >= today))
+    ]
+
+    def held(kind: str) -> pd.Series:
+        part = aw[aw["kind"] == kind]
+        return part.groupby("staff_key")["badge_code"].agg(lambda c: np.array(sorted(set(c)), dtype=object))
+
+    out = staff.merge(
+        r[["staff_key", "agency_code", "staff_number", "unit_name"]],
+        on=["staff_key", "agency_code"],
+        how="left",
+    )
+    empty = np.array([], dtype=object)
+    for col, kind in (("badges", "badge"), ("certifications", "certification")):
+        lists = out["staff_key"].map(held(kind))
+        out[col] = pd.Series([x if isinstance(x, np.ndarray) else empty for x in lists], index=out.index)
+    out["roster_month"] = latest
+    cols = [
+        *("staff_key", "agency_code", "staff_number", "unit_name", "tier", "personnel_type"),
+        *("rank_class", "grade", "is_supervisor", "badges", "certifications", "roster_month"),
+    ]
+    return out[cols].sort_values(["agency_code", "staff_key"]).reset_index(drop=True)
+
+
+@twin("badges_expiring")
+def _badges_expiring(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    latest = _latest_month(t)
+    as_of = pd.Timestamp(p["as_of"]) if p.get("as_of") else latest + pd.offsets.MonthEnd(0)
+    staff = _filter(
+        _staff_month(t, [as_of.replace(day=1)]), p, ("gov_level", "agencies", "tier", "personnel_type")
+    )
+    aw = _awards(t).merge(t["badge_class"][["badge_code", "kind"]], on="badge_code")
+    aw = aw[
+        aw["staff_key"].isin(staff["staff_key"])
+        & (aw["awarded_on"] <= as_of)
+        & (aw["revoked_on"].isna() | (aw["revoked_on"] > as_of))
+        & (aw["valid_until"] > as_of)
+        & (aw["valid_until"] <= as_of + pd.Timedelta(days=90))
+    ]
+    out = aw.groupby(["badge_code", "kind"], as_index=False).agg(
+        n=("valid_until", "size"), first_expiry=("valid_until", "min"), last_expiry=("valid_until", "max")
+    )
+    out["as_of"] = as_of
+    return out.sort_values(["n", "badge_code"], ascending=[False, True]).reset_index(drop=True)
+
+
+@twin("badges_coverage_badge")
+def _badges_coverage_badge(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    staff, month = _staff_at(t, p)
+    end = month + pd.offsets.MonthEnd(0)
+    aw = _awards(t)
+    aw = aw[_valid_at(aw, pd.Series(end, index=aw.index)) & aw["staff_key"].isin(staff["staff_key"])]
+    bc = t["badge_class"][["badge_code", "kind", "route"]]
+    j = aw[["staff_key", "badge_code"]].merge(bc, on="badge_code")
+    if p.get("kind") is not None:
+        j = j[j["kind"] == p["kind"]]
+    if p.get("group_by") == "badge":
+        j = j.assign(group_code=j["badge_code"])
+    else:
+        j = j.assign(group_code=j["route"].fillna("none").str.split("|")).explode("group_code")
+    out = j.groupby("group_code", as_index=False).agg(holders=("staff_key", "nunique"))
+    out["headcount"] = float(len(staff))
+    out["month"] = month
+    return (
+        out[["month", "group_code", "headcount", "holders"]].sort_values("group_code").reset_index(drop=True)
+    )
+
+
+def _award_attributes(t: Tables) -> pd.DataFrame:
+    """Each award with the holder's stretch at the award date (first stretch when it predates it)."""
+    hist = t["staff_history"]
+    aw = _awards(t).merge(t["badge_class"][["badge_code", "kind"]], on="badge_code")
+    firsts = hist.groupby("staff_key", as_index=False).agg(ff=("valid_from", "min"))
+    aw = aw.merge(firsts, on="staff_key")
+    aw["lookup"] = aw[["awarded_on", "ff"]].max(axis=1).astype("datetime64[us]")
+    h = hist[["staff_key", "valid_from", "agency_code", "gov_level", "tier", "personnel_type"]].copy()
+    h["valid_from"] = h["valid_from"].astype("datetime64[us]")
+    return pd.merge_asof(
+        aw.sort_values("lookup"),
+        h.sort_values("valid_from"),
+        left_on="lookup",
+        right_on="valid_from",
+        by="staff_key",
+        direction="backward",
+    )
+
+
+@twin("badges_monthly")
+def _badges_monthly(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    as_of = _latest_month(t) + pd.offsets.MonthEnd(0)
+    a = _award_attributes(t)
+    if p.get("kind") is not None:
+        a = a[a["kind"] == p["kind"]]
+    a = _filter(a, p, ("gov_level", "agencies", "tier", "personnel_type"))
+    rev = a[a["revoked_on"].notna() & (a["revoked_on"] <= as_of)]
+    exp = a[
+        a["valid_until"].notna()
+        & (a["valid_until"] <= as_of)
+        & (a["revoked_on"].isna() | (a["revoked_on"] > a["valid_until"]))
+    ]
+    ev = pd.concat(
+        [
+            pd.DataFrame({"month": a["awarded_on"].dt.to_period("M").dt.to_timestamp(), "event": "issued"}),
+            pd.DataFrame(
+                {"month": rev["revoked_on"].dt.to_period("M").dt.to_timestamp(), "event": "revoked"}
+            ),
+            pd.DataFrame(
+                {"month": exp["valid_until"].dt.to_period("M").dt.to_timestamp(), "event": "expired"}
+            ),
+        ]
+    )
+    out = ev.groupby(["month", "event"], as_index=False).size().rename(columns={"size": "n"})
+    return out.sort_values(["month", "event"]).reset_index(drop=True)
+
+
+@twin("badges_first_badge")
+def _badges_first_badge(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    hist = t["staff_history"]
+    aw = _awards(t).merge(t["badge_class"][["badge_code", "kind"]], on="badge_code")
+    kind = p.get("kind")
+    if kind is not None:
+        aw = aw[aw["kind"] == kind]
+    launch = aw["awarded_on"].min()
+    data_end = _latest_month(t) + pd.offsets.MonthEnd(0)
+    people = (
+        hist.assign(vt=hist["valid_to"].fillna(data_end))
+        .groupby("staff_key", as_index=False)
+        .agg(first_from=("valid_from", "min"), last_to=("vt", "max"), hire_date=("hire_date", "max"))
+    )
+    people = people[people["last_to"] >= launch]
+    start = people["hire_date"].where(people["hire_date"].notna(), people["first_from"])
+    people["origin"] = pd.concat(
+        [pd.Series(launch, index=people.index), start, people["first_from"]], axis=1
+    ).max(axis=1)
+    people["censor_at"] = people["last_to"].where(people["last_to"] < data_end, data_end)
+    people = people[people["censor_at"] >= people["origin"]].copy()
+    people["origin"] = people["origin"].astype("datetime64[us]")
+    h = hist[["staff_key", "valid_from", "agency_code", "gov_level", "tier", "personnel_type"]].copy()
+    h["valid_from"] = h["valid_from"].astype("datetime64[us]")
+    o = pd.merge_asof(
+        people.sort_values("origin"),
+        h.sort_values("valid_from"),
+        left_on="origin",
+        right_on="valid_from",
+        by="staff_key",
+        direction="backward",
+    )
+    o = o[o["valid_from"].notna()]
+    first = aw.groupby("staff_key", as_index=False).agg(first_on=("awarded_on", "min"))
+    o = o.merge(first, on="staff_key", how="left")
+    o["event"] = o["first_on"].notna() & (o["first_on"] <= o["censor_at"])
+    end = o["first_on"].where(o["event"], o["censor_at"])
+    days = ((end - o["origin"]).dt.days).clip(lower=0)
+    o["t_month"] = np.floor(days / 30.4375).astype("int32")
+    o = _filter(o, p, ("gov_level", "agencies", "tier", "personnel_type"))
+    groups = {"gov_level": "gov_level", "tier": "tier", "personnel_type": "personnel_type"}
+    o = o.assign(group_code=_group_code(o, p.get("group_by", "national"), groups))
+    o = o.assign(ev=o["event"].astype("int64"), ce=(~o["event"]).astype("int64"))
+    out = o.groupby(["group_code", "t_month"], as_index=False).agg(
+        events=("ev", "sum"), censored=("ce", "sum")
+    )
+    return out.sort_values(["group_code", "t_month"]).reset_index(drop=True)
+
+
+@twin("ai_gap_earners")
+def _ai_gap_earners(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    s = t["selfassessment_respondent"]
+    i = t["selfassessment_item"]
+    s = s[s["staff_key"].notna()]
+    j = s[["wave", "respondent_key", "staff_key"]].merge(
+        i[i["proficiency"].notna()][["wave", "respondent_key", "proficiency"]], on=["wave", "respondent_key"]
+    )
+    means = j.groupby(["wave", "staff_key"], as_index=False).agg(mean_p=("proficiency", "mean"))
+    a = means[means["wave"] == p["wave_from"]]
+    b = means[means["wave"] == p["wave_to"]][["staff_key", "mean_p"]].rename(columns={"mean_p": "mean_b"})
+    panel = a.merge(b, on="staff_key")
+    panel["delta"] = panel["mean_b"] - panel["mean_p"]
+    d_from = pd.Timestamp(p["wave_from"] + "-01")
+    d_to = pd.Timestamp(p["wave_to"] + "-01") + pd.offsets.MonthEnd(0)
+    sm = _staff_month(t, [d_from])[["staff_key", "agency_code", "gov_level", "tier", "personnel_type"]]
+    panel = panel.merge(sm, on="staff_key", how="left")
+    for col in ("agency_code", "gov_level", "tier", "personnel_type"):
+        panel[col] = panel[col].fillna("unknown")
+    comp = t["competency"]
+    ai_codes = set(comp.loc[comp["ai_related"].astype(bool), "competency_code"])
+    al = t["badge_alignment"]
+    bc = t["badge_class"]
+    ai_badges = set(al.loc[al["competency_code"].isin(ai_codes), "badge_code"]) & set(
+        bc.loc[bc["kind"] == "badge", "badge_code"]
+    )
+    aw = _awards(t)
+    earned = aw[
+        aw["badge_code"].isin(ai_badges)
+        & (aw["awarded_on"] >= d_from)
+        & (aw["awarded_on"] <= d_to)
+        & (aw["revoked_on"].isna() | (aw["revoked_on"] > d_to))
+    ]
+    later = p["wave_to"] > p["wave_from"]
+    panel["earner"] = panel["staff_key"].isin(set(earned["staff_key"])) & later
+    panel = _filter(panel, p, ("gov_level", "agencies", "tier", "personnel_type"))
+    groups = {"tier": "tier", "gov_level": "gov_level", "personnel_type": "personnel_type"}
+    panel = panel.assign(group_code=_group_code(panel, p.get("group_by", "national"), groups))
+    panel = panel.assign(d2=panel["delta"] * panel["delta"])
+    out = panel.groupby(["group_code", "earner"], as_index=False).agg(
+        n=("delta", "size"), sum_d=("delta", "sum"), sum_d2=("d2", "sum")
+    )
+    return out.sort_values(["group_code", "earner"]).reset_index(drop=True)
+
+
+@twin("data_status_freshness")
+def _data_status_freshness(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    log = t["etl_load_log"]
+    loads = log.groupby("feed").agg(
+        last_loaded=("finished_at", lambda c: c[log.loc[c.index, "status"] == "loaded"].max()),
+        files=("feed", "size"),
+        files_rejected=("status", lambda c: int((c == "rejected").sum())),
+    )
+    newest = pd.DataFrame(
+        [
+            ("survey", t["survey_respondent"]["submitted_at"].max(), len(t["survey_respondent"])),
+            (
+                "selfassessment",
+                t["selfassessment_respondent"]["submitted_at"].max(),
+                len(t["selfassessment_respondent"]),
+            ),
+            ("roster", t["roster_month"]["month"].max(), len(t["roster_month"])),
+            ("badges", t["badge_award"]["awarded_on"].max(), len(t["badge_award"])),
+        ],
+        columns=["feed", "newest_record", "records"],
+    )
+    newest["newest_record"] = pd.to_datetime(newest["newest_record"])
+    out = newest.merge(loads, left_on="feed", right_index=True, how="left")
+    out["files"] = out["files"].fillna(0).astype("int64")
+    out["files_rejected"] = out["files_rejected"].fillna(0).astype("int64")
+    cols = ["feed", "last_loaded", "newest_record", "records", "files", "files_rejected"]
+    return out[cols].sort_values("feed").reset_index(drop=True)
+
+
+@twin("data_status_loads")
+def _data_status_loads(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    log = t["etl_load_log"]
+    if p.get("feed") is not None:
+        log = log[log["feed"] == p["feed"]]
+    out = log.copy()
+    ms = pd.Timedelta(milliseconds=1)
+    out["duration_ms"] = (out["finished_at"].dt.floor("ms") - out["started_at"].dt.floor("ms")) / ms
+    cols = [
+        *("load_id", "feed", "file_name", "encoding", "rows_read", "rows_loaded", "rows_quarantined"),
+        *("status", "message", "warnings", "started_at", "finished_at", "duration_ms"),
+    ]
+    return out.sort_values(["finished_at", "feed", "file_name"], ascending=[False, True, True])[
+        cols
+    ].reset_index(drop=True)
+
+
+@twin("data_status_quarantine")
+def _data_status_quarantine(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    q = t["etl_quarantine"]
+    if p.get("feed") is not None:
+        q = q[q["feed"] == p["feed"]]
+    out = q.groupby(["feed", "file_name", "reason_code"], as_index=False, dropna=False).agg(
+        rows=("reason_code", "size"), example_message=("message", "min")
+    )
+    return out.sort_values(["rows", "feed", "file_name", "reason_code"], ascending=[False, True, True, True])[
+        ["feed", "file_name", "reason_code", "rows", "example_message"]
+    ].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- comparison and timing

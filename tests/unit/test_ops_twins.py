@@ -137,6 +137,19 @@ def _warehouse(path: Path, seed: int = 3) -> None:
                 rev and rev.date(),
             )
         )
+    # awards that run out within 90 days of the latest roster month (renewal planning)
+    for i, (code, until) in enumerate([("b1", "2025-12-15"), ("c1", "2026-01-20"), ("c1", "2025-12-01")]):
+        for who in (1, 2, 5, 8):
+            awards.append(
+                (
+                    f"e{i}_{who}",
+                    code,
+                    f"s{who + i}",
+                    pd.Timestamp("2025-06-01").date(),
+                    pd.Timestamp(until).date(),
+                    None,
+                )
+            )
     _insert(
         con,
         "badge_award",
@@ -158,6 +171,11 @@ def _warehouse(path: Path, seed: int = 3) -> None:
                     None if i == 3 else int(rng.integers(1, 6)),
                 )
             )
+    # a second self-assessment wave for the earners' panel (people answering both waves)
+    for i in range(0, 40, 2):
+        sa_r.append(("2025-11", f"m{i}", f"s{i}", "A1" if i % 2 else "A2"))
+        for code in ("ai_x", "ai_y"):
+            sa_i.append(("2025-11", f"m{i}", code, int(rng.integers(1, 6)), int(rng.integers(1, 6))))
         for att in ("ai_att_trust", "ai_att_curiosity"):
             sa_a.append(("2025-10", f"k{i}", att, None if i == 4 else int(rng.integers(1, 6))))
     con.executemany(
@@ -171,6 +189,80 @@ def _warehouse(path: Path, seed: int = 3) -> None:
     con.executemany(
         "INSERT INTO selfassessment_attitude (wave, respondent_key, attitude_code, score) VALUES (?, ?, ?, ?)",
         sa_a,
+    )
+    # Restricted staff numbers (one person changes unit in November), the load log and quarantine.
+    restricted = [
+        (
+            f"s{i}",
+            "A1" if i % 4 else "A2",
+            f"N{i:03d}",
+            ["IT", "HR"][i % 2],
+            pd.Timestamp("2024-01-01").date(),
+            None,
+        )
+        for i in range(0, 40, 3)
+    ]
+    restricted.append(
+        ("s1", "A1", "N001", "IT", pd.Timestamp("2024-01-01").date(), pd.Timestamp("2025-10-31").date())
+    )
+    restricted.append(("s1", "A1", "N001b", "OPS", pd.Timestamp("2025-11-01").date(), None))
+    _insert(
+        con,
+        "staff_restricted",
+        "staff_key, agency_code, staff_number, unit_name, valid_from, valid_to",
+        restricted,
+    )
+    t0 = pd.Timestamp("2025-11-02 08:00:00")
+    log = [
+        (
+            f"l{i}",
+            feed,
+            f"{feed}_{i}.csv",
+            "h",
+            "utf-8",
+            10 + i,
+            9 + i,
+            1,
+            status,
+            None,
+            None,
+            t0 + pd.Timedelta(minutes=i),
+            t0 + pd.Timedelta(minutes=i, milliseconds=1234 + 7 * i),
+        )
+        for i, (feed, status) in enumerate(
+            [
+                ("roster", "loaded"),
+                ("roster", "rejected"),
+                ("survey", "loaded"),
+                ("badges", "loaded"),
+                ("badges", "loaded"),
+            ]
+        )
+    ]
+    _insert(
+        con,
+        "etl_load_log",
+        "load_id, feed, file_name, file_sha256, encoding, rows_read, rows_loaded, rows_quarantined, status, "
+        "message, warnings, started_at, finished_at",
+        log,
+    )
+    quarantine = [
+        (
+            f"l{i % 5}",
+            ["roster", "survey", "badges"][i % 3],
+            f"f{i % 2}.csv",
+            i,
+            ["bad_date", "unknown_code"][i % 2],
+            f"row {i} rejected",
+            "{}",
+        )
+        for i in range(12)
+    ]
+    _insert(
+        con,
+        "etl_quarantine",
+        "load_id, feed, file_name, row_number, reason_code, message, raw_record",
+        quarantine,
     )
     # The marts the queries read, built as the pipeline builds them after every load.
     for mart in sorted((ROOT / "etl" / "sql").glob("1*_mart_*.sql")):
@@ -218,6 +310,34 @@ VARIANTS = {
     "common_data_version": [{}],
     "common_waves": [{}],
     "priority_competencies": [{}],
+    "badges_catalog": [{}],
+    "staff_badge_catalog": [{}],
+    "staff_list": [
+        {"agencies": ["A1"], "today": "2025-11-15"},
+        {"agencies": ["A1", "A2"], "today": "2025-09-10"},
+        {"agencies": ["A2"], "today": "2026-01-31"},
+    ],
+    "badges_expiring": [{}, {"as_of": "2025-11-01", "gov_level": "central"}, {"tier": "middle"}],
+    "badges_coverage_badge": [
+        {},
+        {"group_by": "badge"},
+        {"group_by": "badge", "kind": "certification", "month": "2025-10-01"},
+        {"kind": "badge", "agencies": ["A1"]},
+    ],
+    "badges_monthly": [{}, {"kind": "certification"}, {"gov_level": "central", "tier": "basic"}],
+    "badges_first_badge": [
+        {},
+        {"group_by": "tier", "kind": None},
+        {"group_by": "gov_level", "kind": "certification", "agencies": ["A1"]},
+    ],
+    "ai_gap_earners": [
+        {"wave_from": "2025-10", "wave_to": "2025-11"},
+        {"wave_from": "2025-10", "wave_to": "2025-11", "group_by": "tier", "gov_level": "central"},
+        {"wave_from": "2025-11", "wave_to": "2025-10", "group_by": "gov_level"},
+    ],
+    "data_status_freshness": [{}],
+    "data_status_loads": [{}, {"feed": "badges"}],
+    "data_status_quarantine": [{}, {"feed": "survey"}],
 }
 
 
