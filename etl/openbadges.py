@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -71,17 +72,24 @@ def jws_parts(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]
     return header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), sig
 
 
-def verify_jws(token: str, public_key_pem: str) -> dict[str, Any]:
-    """The payload of an RS256 compact JWS after checking its signature; SignatureError if not."""
-    header, payload, signing_input, sig = jws_parts(token)
-    if header.get("alg") != "RS256":
-        raise SignatureError(f"unsupported JWS alg {header.get('alg')!r} (expected RS256)")
+@functools.lru_cache(maxsize=256)
+def _rsa_public_key(public_key_pem: str) -> rsa.RSAPublicKey:
+    """The loaded RSA key of a PEM, cached: an issuer signs many assertions with one key."""
     try:
         key = serialization.load_pem_public_key(public_key_pem.encode("ascii"))
     except ValueError as exc:
         raise SignatureError(f"unusable public key: {exc}") from exc
     if not isinstance(key, rsa.RSAPublicKey):
         raise SignatureError("public key is not an RSA key")
+    return key
+
+
+def verify_jws(token: str, public_key_pem: str) -> dict[str, Any]:
+    """The payload of an RS256 compact JWS after checking its signature; SignatureError if not."""
+    header, payload, signing_input, sig = jws_parts(token)
+    if header.get("alg") != "RS256":
+        raise SignatureError(f"unsupported JWS alg {header.get('alg')!r} (expected RS256)")
+    key = _rsa_public_key(public_key_pem)
     try:
         key.verify(sig, signing_input, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature as exc:

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import orjson
 import pandas as pd
+import pyarrow as pa
 
 from etl.context import LoadContext, reference_table
 from etl.feeds.base import FeedResult, FileRejected, QuarantineRow
@@ -226,15 +229,22 @@ def reference_frames() -> dict[str, pd.DataFrame]:
 
 
 class RecipientMatcher:
-    """Hashed Open Badges identities -> staff_key, hashing the vault's e-mails once per salt."""
+    """Hashed Open Badges identities -> staff_key, hashing the vault's e-mails once per salt.
+
+    `prepare_digests` hashes the whole vault per salt in DuckDB (vectorised) and keeps only the
+    digests a file actually holds (found by a byte scan): a digest of that set that is not in the
+    table is a definite miss. Any other digest (e.g. inside a JWS, or escaped JSON) falls back to
+    the complete per-salt table built in Python (`prepare`)."""
 
     def __init__(self, mapping: dict[str, str]) -> None:
         self.mapping = mapping
-        self._by_salt: dict[tuple[str, str], dict[str, str]] = {}
+        self._by_salt: dict[tuple[str, str], dict[str, str]] = {}  # complete tables
+        self._partial: dict[tuple[str, str], dict[str, str]] = {}  # restricted to _scanned
+        self._scanned: frozenset[str] = frozenset()
         self._encoded: list[tuple[bytes, str]] | None = None
 
     def prepare(self, salts: Iterable[tuple[str, str]]) -> None:
-        """Precompute (algorithm, salt) tables for every salt of a file in one pass each."""
+        """Precompute complete (algorithm, salt) tables for every salt of a file in one pass each."""
         todo = set(salts) - set(self._by_salt)
         if todo and self._encoded is None:
             self._encoded = [(e.encode("utf-8"), k) for e, k in self.mapping.items()]
@@ -249,6 +259,40 @@ class RecipientMatcher:
                 table[h.hexdigest()] = k
             self._by_salt[(algo, salt)] = table
 
+    def prepare_digests(self, salts: Iterable[str], digests: Iterable[str]) -> None:
+        """sha256 tables for `salts`, restricted to `digests` (lower-case hex): the vault is
+        hashed once per salt by DuckDB, only the matching (digest, staff_key) pairs come back."""
+        salt_list = sorted(set(salts))
+        self._scanned = frozenset(d.lower() for d in digests)
+        if not salt_list or not self.mapping:
+            for salt in salt_list:
+                self._partial[("sha256", salt)] = {}
+            return
+        vault = pa.table(
+            {
+                "email": pa.array(list(self.mapping.keys()), pa.string()),
+                "staff_key": pa.array(list(self.mapping.values()), pa.string()),
+            }
+        )
+        salt_tbl = pa.table({"salt": pa.array(salt_list, pa.string())})
+        want = pa.table({"h": pa.array(sorted(self._scanned), pa.string())})
+        con = duckdb.connect()
+        try:
+            con.register("_vault", vault)
+            con.register("_salts", salt_tbl)
+            con.register("_want", want)
+            rows = con.execute(
+                "SELECT x.salt, x.h, x.staff_key FROM (SELECT s.salt, sha256(v.email || s.salt) AS h, "
+                "v.staff_key FROM _vault AS v CROSS JOIN _salts AS s) AS x JOIN _want USING (h)"
+            ).fetchall()
+        finally:
+            con.close()
+        tables: dict[str, dict[str, str]] = {salt: {} for salt in salt_list}
+        for salt, h, key in rows:
+            tables[salt][h] = key
+        for salt, table in tables.items():
+            self._partial[("sha256", salt)] = table
+
     def match(self, identity: str, hashed: bool, salt: str | None, rtype: str) -> str | None:
         if rtype not in ("email", "emailAddress"):
             return None
@@ -259,9 +303,13 @@ class RecipientMatcher:
         if algo not in ("sha256", "md5") or not digest:
             return None
         key = (algo, salt or "")
+        digest = digest.lower()
+        partial = self._partial.get(key)
+        if partial is not None and digest in self._scanned:
+            return partial.get(digest)
         if key not in self._by_salt:
             self.prepare([key])
-        return self._by_salt[key].get(digest.lower())
+        return self._by_salt[key].get(digest)
 
 
 # ------------------------------------------------------------------------------ sibling docs
@@ -700,46 +748,75 @@ def _parse_json(path: Path, ctx: LoadContext) -> FeedResult:
 
 
 _SALT = re.compile(rb'"salt"\s*:\s*"([^"\\]*)"')
+_DIGEST = re.compile(rb"sha256\$([0-9a-fA-F]{64})")
 _JWS = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+_SCAN_BLOCK = 16 * 1024 * 1024
+
+
+def _scan_identities(fh: Any) -> tuple[set[str], set[str]]:
+    """Salts and sha256 recipient digests of a .jsonl file: a byte scan in 16 MB blocks cut at
+    line ends, not a parse (a national monthly file is never held in memory)."""
+    salts: set[bytes] = set()
+    digests: set[bytes] = set()
+    rest = b""
+    while True:
+        block = fh.read(_SCAN_BLOCK)
+        if not block:
+            break
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        rest = block[cut:]
+        salts.update(_SALT.findall(block, 0, cut))
+        digests.update(_DIGEST.findall(block, 0, cut))
+    salts.update(_SALT.findall(rest))
+    digests.update(_DIGEST.findall(rest))
+    return (
+        {m.decode("utf-8", "replace") for m in salts},
+        {m.decode("ascii").lower() for m in digests},
+    )
 
 
 def _parse_jsonl(path: Path, ctx: LoadContext) -> FeedResult:
     p = _ObParser(path, ctx)
     rows = 0
     with open(path, "rb") as fh:
-        # Hash the vault once per salt of the file up front (a byte scan, not a parse); a salt
-        # the scan misses (e.g. inside a JWS) is prepared lazily on first use.
-        salts: set[bytes] = set()
-        for line in fh:
-            salts.update(_SALT.findall(line))
-        p.matcher.prepare(("sha256", m.decode("utf-8", "replace")) for m in salts)
+        # Hash the vault once per salt of the file up front, keeping only the digests the file
+        # holds; a salt or digest the scan misses (e.g. inside a JWS) is prepared lazily.
+        salts, digests = _scan_identities(fh)
+        p.matcher.prepare_digests(salts, digests)
         fh.seek(0)
         # One line at a time: a national monthly file (hundreds of MB) is never held in memory.
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             rows += 1
+            # Fast path: orjson on the raw bytes. Anything it refuses (BOM, bad UTF-8, a bare
+            # JWS, NaN, huge integers, invalid JSON) takes the standard-library path below, so
+            # values and error messages are those of json.loads.
             try:
-                text = line.decode("utf-8-sig" if lineno == 1 else "utf-8")
-                stripped = text.strip()
-                # A signed badge may be written as a bare compact JWS instead of a JSON string.
-                doc = stripped if _JWS.fullmatch(stripped) else json.loads(text)
-            except UnicodeDecodeError as exc:
-                p.out.q(
-                    lineno,
-                    "undecodable_bytes",
-                    f"line {lineno}: not UTF-8 at byte {exc.start}",
-                    {"line": line[:200].decode("utf-8", "replace")},
-                )
-                continue
-            except json.JSONDecodeError as exc:
-                p.out.q(
-                    lineno,
-                    "invalid_json",
-                    f"line {lineno} column {exc.colno}: {exc.msg}",
-                    {"line": text[:200]},
-                )
-                continue
+                doc = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                try:
+                    text = line.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                    stripped = text.strip()
+                    # A signed badge may be written as a bare compact JWS instead of a JSON string.
+                    doc = stripped if _JWS.fullmatch(stripped) else json.loads(text)
+                except UnicodeDecodeError as exc:
+                    p.out.q(
+                        lineno,
+                        "undecodable_bytes",
+                        f"line {lineno}: not UTF-8 at byte {exc.start}",
+                        {"line": line[:200].decode("utf-8", "replace")},
+                    )
+                    continue
+                except json.JSONDecodeError as exc:
+                    p.out.q(
+                        lineno,
+                        "invalid_json",
+                        f"line {lineno} column {exc.colno}: {exc.msg}",
+                        {"line": text[:200]},
+                    )
+                    continue
             p.document(lineno, doc, hashlib.sha256(line.strip()).hexdigest())
     return _finish(p, rows, "utf-8")
 

@@ -370,3 +370,59 @@ def test_jsonl_undecodable_line_and_bare_jws(ctx: LoadContext, tmp_path: Path) -
     assert res.rows_read == 3  # the blank line is not a row
     assert reasons(res) == [(2, "undecodable_bytes")]
     assert sorted(stage(res)["row_number"]) == [1, 4]  # row numbers are file line numbers
+
+
+def test_matcher_restricted_tables_equal_complete_tables() -> None:
+    """prepare_digests (DuckDB, restricted to the scanned digests) answers like prepare; a digest
+    the scan did not see falls back to the complete table of its salt."""
+    mapping = {f"user{i}@example.gov.tw": f"k{i}" for i in range(50)} | {BETH: "k1", CHEN: "k2"}
+    full = feed.RecipientMatcher(mapping)
+    full.prepare([("sha256", "s1"), ("sha256", "s2")])
+    fast = feed.RecipientMatcher(mapping)
+    seen = [ob_recipient_hash(CHEN, "s2"), ob_recipient_hash("user7@example.gov.tw", "s1"),
+            ob_recipient_hash("nobody@example.org", "s1"), ob_recipient_hash(BETH, "s1")]  # fmt: skip
+    fast.prepare_digests(["s1", "s2"], [h.split("$")[1] for h in seen])
+    assert sum(len(t) for t in fast._partial.values()) == 3  # only the digests of vault e-mails
+    assert fast.match(ob_recipient_hash(CHEN, "s2"), True, "s2", "email") == "k2"
+    assert fast.match(ob_recipient_hash("nobody@example.org", "s1"), True, "s1", "email") is None
+    for h in seen:
+        assert fast.match(h, True, "s1", "email") == full.match(h, True, "s1", "email")
+    assert fast._by_salt == {}  # every scanned digest answered by the restricted tables
+    # A digest the scan missed (CHEN under s1): the complete s1 table is built on demand.
+    assert fast.match(ob_recipient_hash(CHEN, "s1"), True, "s1", "email") == "k2"
+    for h in [*seen, ob_recipient_hash(CHEN, "s1"), ob_recipient_hash(BETH, "s2")]:
+        for salt in ("s1", "s2"):
+            assert fast.match(h, True, salt, "email") == full.match(h, True, salt, "email")
+    assert ("sha256", "s1") in fast._by_salt
+
+
+def test_jsonl_scan_reads_salts_and_digests_across_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feed, "_SCAN_BLOCK", 64)  # lines longer than a block, cut anywhere
+    docs = [_assertion(f"{HUB}/assertions/{i}", email=e) for i, e in enumerate([BETH, CHEN, BETH])]
+    docs[2]["recipient"]["salt"] = "batch2"
+    docs[2]["recipient"]["identity"] = ob_recipient_hash(BETH, "batch2")
+    p = _jsonl(tmp_path / "assertions_202507.jsonl", docs)
+    with open(p, "rb") as fh:
+        salts, digests = feed._scan_identities(fh)
+    assert salts == {"batch1", "batch2"}
+    assert digests == {ob_recipient_hash(e, s).split("$")[1] for e, s in
+                       [(BETH, "batch1"), (CHEN, "batch1"), (BETH, "batch2")]}  # fmt: skip
+
+
+def test_jsonl_lines_orjson_refuses_take_the_json_path(ctx: LoadContext, tmp_path: Path) -> None:
+    """A BOM on line 1, NaN and big integers (json accepts them, orjson does not) load as before;
+    invalid JSON keeps json's message."""
+    a = json.dumps(_assertion(f"{HUB}/assertions/n1"))
+    nan = a.replace('"hosted"}', '"hosted"}, "score": NaN').replace("n1", "n2")
+    big = a.replace('"hosted"}', '"hosted"}, "big": 123456789012345678901234567890').replace("n1", "n3")
+    p = tmp_path / "assertions_202507.jsonl"
+    p.write_bytes(
+        b"\xef\xbb\xbf" + a.encode() + b"\n" + nan.encode() + b"\n" + big.encode() + b'\n{"a": 1,}\n'
+    )
+    res = feed.parse(p, ctx)
+    assert res.rows_read == 4
+    assert sorted(stage(res)["row_number"]) == [1, 2, 3]
+    assert reasons(res) == [(4, "invalid_json")]
+    assert res.quarantine[0].message.startswith("line 4 column 9: Expecting property name")
