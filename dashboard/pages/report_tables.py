@@ -36,9 +36,9 @@ FOOTNOTES: dict[int, tuple[str, ...]] = {
     20: ("fn_d7", "fn_k5", "fn_d10"),
     21: ("fn_d7", "fn_k5", "fn_n8", "fn_local_n"),
     22: ("fn_d7", "fn_k5", "fn_n14", "fn_local_n"),
-    23: ("fn_d1", "fn_d13", "fn_d14"),
-    24: ("fn_d1", "fn_d12", "fn_d13"),
-    25: ("fn_d1", "fn_d12", "fn_d13", "fn_d14"),
+    23: ("fn_d1", "fn_middle_pooled", "fn_d13", "fn_d14_senior"),
+    24: ("fn_d1", "fn_middle_pooled", "fn_d12", "fn_d13", "fn_d14_senior", "fn_d14_copy"),
+    25: ("fn_d1", "fn_middle_pooled", "fn_d12", "fn_d13", "fn_d14_senior", "fn_ties"),
 }
 
 SERVICES = {
@@ -109,14 +109,22 @@ def workgroup_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         live = [label("competency", str(c), lang) for c in cell["live_code"] if isinstance(c, str)]
         pub = [label("competency", str(c), lang) for c in cell["published_code"] if isinstance(c, str)]
         n = cell["n"].iloc[0]
+        # Table 26's middle column pools part 1-2 of middle and senior respondents (D14).
+        tier_text = (
+            t("report_tables.tier_middle_pooled", lang)
+            if tier == "middle"
+            else label("tier", str(tier), lang)
+        )
+        note = cell["list_exception"].iloc[0] if "list_exception" in cell else ""
         rows.append(
             {
-                t("priority.col_tier", lang): label("tier", str(tier), lang),
+                t("priority.col_tier", lang): tier_text,
                 t("report_tables.col_workgroup", lang): label("workgroup", str(wg), lang),
                 t("report_tables.col_live_list", lang): sep.join(live)
                 if live
                 else t("report_tables.hidden", lang),
-                t("report_tables.col_published_list", lang): sep.join(pub),
+                t("report_tables.col_published_list", lang): sep.join(pub)
+                + (f" ({t('report_tables.see_checks', lang, item=note)})" if note else ""),
                 t("report_tables.col_n", lang): "—" if pd.isna(n) else f"{int(n):,}",
             }
         )
@@ -140,6 +148,10 @@ def summary_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
                 t("common.yes" if w else "common.no", lang) for w in df["within_rounding"]
             ],
             t("report_tables.col_rank_mismatch", lang): df["rank_mismatches"].astype(int),
+            t("report_tables.col_explained", lang): [
+                f"{int(n)} ({by})" if n else "0"
+                for n, by in zip(df["explained"], df["explained_by"], strict=True)
+            ],
         }
     )
 
@@ -180,6 +192,18 @@ def _side(number: int, summary: pd.DataFrame, lang: str) -> list[Any]:
         )
     mism = "report_tables.rank_mismatch" if number in SCOPE_OF else "report_tables.list_mismatch"
     items.append(html.P(t(mism, lang, n=int(row["rank_mismatches"])), className="small"))
+    if int(row["cells_hidden"]):
+        items.append(
+            html.P(t("report_tables.hidden_cells", lang, n=int(row["cells_hidden"])), className="small")
+        )
+    if int(row["explained"]):
+        items.append(
+            html.P(
+                t("report_tables.explained", lang, n=int(row["explained"]), items=row["explained_by"]),
+                className="small",
+                id=ID(f"t{number}-explained"),
+            )
+        )
     items.append(html.H3(t("report_tables.footnotes", lang), className="h6 mt-2"))
     items.append(
         html.Ol([html.Li(t(f"report_tables.{k}", lang), className="small") for k in FOOTNOTES[number]])

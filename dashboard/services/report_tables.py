@@ -26,6 +26,36 @@ WORKGROUPS = ("hardware_maintenance", "system_planning", "project_management", "
 # (plus float noise) matches the report.
 ROUNDING = 0.005 + 1e-9
 _CATEGORY_ORDER = {"common": 0, "technical": 1, "management": 2}
+# Cells of Tables 23-25 whose list differs from Table 26's (CHECKS D12): the rebuilt list follows
+# the means, so these lists cannot match the printed ones. (category, tier, work group).
+LIST_EXCEPTIONS: dict[tuple[str, str, str], str] = {
+    ("technical", "senior", "project_management"): "D12",
+    ("management", "basic", "non_core"): "D12",
+    ("management", "middle", "non_core"): "D12",
+    ("management", "senior", "non_core"): "D12",
+}
+# Table 26 means that cannot all hold together with Table 19 (CHECKS D14): the senior column's
+# 跨域管理 / 法規與實際運用 (common), 新興技術監測與評估 (technical), 策略管理 / 風險管理
+# (management) for every group, and 複合功能 中階 新興技術監測與評估 (1.81 is not a multiple of
+# 1/66; the same value as 專案管理's, a probable copy error). (category, tier, group or None =
+# every group, code).
+MEAN_EXCEPTIONS: dict[tuple[str, str, str | None, str], str] = {
+    ("common", "senior", None, "it_cross_domain"): "D14",
+    ("common", "senior", None, "it_law_practice"): "D14",
+    ("technical", "senior", None, "it_emerging_tech"): "D14",
+    ("management", "senior", None, "it_strategy"): "D14",
+    ("management", "senior", None, "it_risk_mgmt"): "D14",
+    ("technical", "middle", "multi_function", "it_emerging_tech"): "D14",
+}
+
+
+def mean_exception(category: str, tier: str, workgroup: str, code: str) -> str:
+    """The CHECKS item that explains a Table 26 mean the data cannot reproduce ('' if none)."""
+    return MEAN_EXCEPTIONS.get((category, tier, workgroup, code)) or MEAN_EXCEPTIONS.get(
+        (category, tier, None, code), ""
+    )
+
+
 REPORT_WAVE = "2025"  # the survey wave the 2025 report's tables describe
 
 
@@ -179,12 +209,43 @@ def _summary(df: pd.DataFrame) -> dict[str, object]:
         "max_abs_diff": max_raw,
         "within_rounding": bool(not compared.empty and max_raw <= ROUNDING),
         "rank_mismatches": int((~compared["rank_match"]).sum()) if not compared.empty else 0,
+        "explained": 0,
+        "explained_by": "",
+    }
+
+
+def workgroup_summary(wg: pd.DataFrame) -> dict[str, object]:
+    """Tables 23-25's row of the summary: like with like.
+
+    Cells are work group × tier lists. A hidden list (small-cell suppression) is counted as
+    hidden, not compared. A list mismatch in a D12 cell, and a Table 26 mean off by more than
+    rounding where D14 says it cannot hold, count as explained (with the CHECKS item), not as
+    mismatches; max_abs_diff is over the other means."""
+    cells = wg.drop_duplicates(["workgroup", "tier"])
+    visible = cells[~cells["hidden"]]
+    listed = wg[wg["published_mean"].notna() & wg["live_score"].notna()]
+    diffs = (listed["live_score"] - listed["published_mean"]).abs()
+    off = diffs > ROUNDING
+    explained_means = listed[off & (listed["mean_exception"] != "")]
+    plain = diffs[listed["mean_exception"] == ""]
+    bad_lists = visible[~visible["list_match"]]
+    explained_lists = bad_lists[bad_lists["list_exception"] != ""]
+    by = sorted(set(explained_means["mean_exception"]) | set(explained_lists["list_exception"]))
+    return {
+        "cells_compared": int(len(visible)),
+        "cells_hidden": int(cells["hidden"].sum()),
+        "max_abs_diff": float(plain.max()) if not plain.empty else float("nan"),
+        "within_rounding": bool(not plain.empty and plain.max() <= ROUNDING),
+        "rank_mismatches": int(len(bad_lists) - len(explained_lists)),
+        "explained": int(len(explained_lists) + len(explained_means)),
+        "explained_by": ", ".join(by),
     }
 
 
 @service_cache
 def report_tables_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Per table (19-25): cells compared, the largest |live − published| and rank mismatches."""
+    """Per table (19-25): cells compared and hidden, the largest |live − published|, rank or list
+    mismatches, and the differences a CHECKS item explains (Tables 23-25)."""
     # Read the live scores once (the per-table services would each read them when uncached).
     live, wg_live = live_scores(scope, filters), workgroup_scores(scope, filters)
     rows = []
@@ -194,26 +255,14 @@ def report_tables_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
         )
     for category, number in WORKGROUP_TABLES.items():
         wg = build_workgroup_table(wg_live, category)
-        listed = wg[wg["published_mean"].notna() & wg["live_score"].notna()]
-        diffs = (listed["live_score"] - listed["published_mean"]).abs()
-        cells = wg.drop_duplicates(["workgroup", "tier"])
-        rows.append(
-            {
-                "table": number,
-                "scope": category,
-                "cells_compared": int(len(listed)),
-                "cells_hidden": int(wg["live_score"].isna().sum()),
-                "max_abs_diff": float(diffs.max()) if not diffs.empty else float("nan"),
-                "within_rounding": bool(not diffs.empty and diffs.max() <= ROUNDING),
-                "rank_mismatches": int((~cells["list_match"]).sum()),
-            }
-        )
+        rows.append({"table": number, "scope": category, **workgroup_summary(wg)})
     return pd.DataFrame(rows)
 
 
 @service_cache
 def workgroup_scores(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Live means per work group × tier × category × competency, ranked, suppressed per cell."""
+    """Live means per work group × tier column × category × competency, ranked, suppressed per
+    cell. Columns as Table 26: middle = part 1-2 of middle and senior respondents (CHECKS D14)."""
     f = report_filters(scope, filters)
     if f.wave is None:
         return pd.DataFrame(
@@ -232,7 +281,10 @@ def workgroup_table(scope: Scope, filters: Filters, category: str = "common") ->
     list of the same length, with Table 26's mean of each listed competency and the live mean.
 
     Columns: tier, workgroup, position, published_code, published_zh, live_code, live_score,
-    published_mean, n, list_match (the whole cell's list equals the published one, in order)."""
+    published_mean, n, list_match (the whole cell's list equals the published one, in order),
+    hidden (the cell is suppressed), list_exception / mean_exception (the CHECKS item that
+    explains why the list / this mean cannot match, '' if none). The middle column pools part 1-2
+    of middle and senior respondents, as Table 26 does (CHECKS D14)."""
     return build_workgroup_table(workgroup_scores(scope, filters), category)
 
 
@@ -263,13 +315,22 @@ def published_workgroup_grid(category: str) -> pd.DataFrame:
 
 
 def build_workgroup_table(all_live: pd.DataFrame, category: str) -> pd.DataFrame:
-    """workgroup_table's body: published top lists of `category` next to the live ones."""
+    """workgroup_table's body: published top lists of `category` next to the live ones.
+
+    The live list is ordered as the report prints: by the two-decimal mean; items that print the
+    same mean are tied, and a tie is listed in the published order (then by code). A cell whose
+    every live value is suppressed is `hidden`."""
     live = all_live[all_live["category"] == category]
     cell_keys = ["tier", "workgroup"]
     out = published_workgroup_grid(category)
-    # The live list of each cell: visible competencies by score (ties by code), numbered 1, 2, ...
-    visible = live[live["score"].notna()].sort_values(
-        [*cell_keys, "score", "competency_code"], ascending=[True, True, False, True]
+    pub_pos = out[[*cell_keys, "published_code", "position"]].rename(
+        columns={"published_code": "competency_code", "position": "pub_position"}
+    )
+    visible = live[live["score"].notna()].merge(pub_pos, on=[*cell_keys, "competency_code"], how="left")
+    visible = visible.assign(
+        rounded=visible["score"].round(2), pub_position=visible["pub_position"].fillna(99)
+    ).sort_values(
+        [*cell_keys, "rounded", "pub_position", "competency_code"], ascending=[True, True, False, True, True]
     )
     visible = visible.assign(position=visible.groupby(cell_keys).cumcount() + 1)
     out = out.merge(
@@ -289,4 +350,14 @@ def build_workgroup_table(all_live: pd.DataFrame, category: str) -> pd.DataFrame
         (out["live_code"] == out["published_code"]).groupby([out["tier"], out["workgroup"]]).transform("all")
     )
     out["list_match"] = same.astype(bool)
+    shown = out["live_code"].notna().groupby([out["tier"], out["workgroup"]]).transform("any")
+    out["hidden"] = ~shown.astype(bool)
+    out["list_exception"] = [
+        LIST_EXCEPTIONS.get((category, str(t), str(w)), "")
+        for t, w in zip(out["tier"], out["workgroup"], strict=True)
+    ]
+    out["mean_exception"] = [
+        mean_exception(category, str(t), str(w), str(c)) if isinstance(c, str) else ""
+        for t, w, c in zip(out["tier"], out["workgroup"], out["published_code"], strict=True)
+    ]
     return out

@@ -19,9 +19,12 @@ from etl.feeds.survey_codebook import Codebook, Question, load_codebook
 from etl.synth import ManifestEntry, SynthContext
 from etl.synth.survey_calib import (
     borda_total,
+    calibrate_groups,
     choose_level_totals,
     exact_rankings,
+    group_windows,
     lengths_for_deficit,
+    lengths_for_needs,
     plackett_luce,
     points_to_ranks,
     repair_to_totals,
@@ -66,6 +69,16 @@ AI_RISE_2026 = {
     "it_emerging_tech": 0.10,
 }
 N_2026_FACTOR = 1.10
+# Table 26's senior column cannot be reconciled with Table 19 (CHECKS D14): the 8 unassigned
+# seniors would need 4.0 points on 跨域管理 (top-3 question, max 3) and 5.5 on 新興技術監測與評估
+# (top-4, max 4), and non-core seniors would need more blank ranks in management than all 89
+# seniors left. These windows may stretch by up to this many mean points (+ up, - down), never
+# across a neighbour in the group's list, so every list keeps its order.
+D14_SENIOR_RELAX: dict[str, dict[str, float]] = {
+    "common": {"it_cross_domain": 0.30, "it_law_practice": -0.30},
+    "technical": {"it_emerging_tech": 0.60},
+    "management": {"it_strategy": 0.25, "it_risk_mgmt": 0.25},
+}
 TASK_SHARPNESS = 2.0  # Plackett-Luce weight = mean^sharpness: members of a group agree on their core tasks
 TASK_REPAIR = True
 TASK_TOL = 0.20  # mean points an item may stay off its Table 16-17 value after the repair
@@ -359,8 +372,13 @@ def _part1(
     k_used: dict[str, int],
     t26: dict[tuple[str, str, str], dict[str, float]],
     exact: bool,
+    needs: bool = False,
 ) -> dict[str, np.ndarray]:
+    """Part-1 rankings: each tier × level cell hits its Tables 19-22 totals exactly. With `needs`
+    (2025), the blank ranks a cell must leave go first to the work groups whose Table 26 means
+    add up to less than a full ranking."""
     ranks: dict[str, np.ndarray] = {}
+    sup_arr = df["workgroup"].to_numpy()
     n = len(df)
     for q in book.questions:
         for h in q.items.values():
@@ -389,7 +407,11 @@ def _part1(
                     ]
                 )
                 deficit = rows.size * borda_total(k, k) - int(targets.sum())
-                lengths = lengths_for_deficit(rows.size, k, deficit, rng)
+                if needs:
+                    need = np.array([_blank_need(t26, str(g), tier, cat, codes, k) for g in sup_arr[rows]])
+                    lengths = lengths_for_needs(rows.size, k, deficit, need, rng)
+                else:
+                    lengths = lengths_for_deficit(rows.size, k, deficit, rng)
                 pts = (
                     exact_rankings(w, targets, lengths, k, rng)
                     if exact
@@ -415,6 +437,91 @@ def _part1(
                 for i, c in enumerate(codes2):
                     ranks[q2.items[c]][rows] = rk2[:, i]
     return ranks
+
+
+def _blank_need(
+    t26: dict[tuple[str, str, str], dict[str, float]],
+    group: str,
+    tier: str,
+    cat: str,
+    codes: list[str],
+    k: int,
+) -> float:
+    """Points a member of `group` must leave blank on average for Table 26's means to fit: a full
+    ranking minus the most the listed means plus unlisted items (each below the lowest listed)
+    can add up to. 0 for the unassigned."""
+    means = t26.get((group, tier, cat))
+    if not means:
+        return 0.0
+    listed = [c for c in codes if c in means]
+    most = sum(means[c] for c in listed) + (len(codes) - len(listed)) * (min(means.values()) - 0.01)
+    return max(0.0, borda_total(k, k) - most)
+
+
+def table26_rows(df: pd.DataFrame, tier: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """Which Part-1 section and which respondents Table 26's column `tier` is computed from, and
+    which of them are free (no Table 19-22 total fixes that answer).
+
+    basic: part 1-1 of basic respondents; senior: part 1-3 of seniors; middle: part 1-2 of middle
+    **and senior** respondents (CHECKS D14: the Table 26 中階 values are multiples of 1/N for
+    N = middle + senior of a group, not for the Table 18 middle count)."""
+    tier_arr = df["tier"].to_numpy()
+    if tier == "middle":
+        rows = np.nonzero((tier_arr == "middle") | (tier_arr == "senior"))[0]
+        return "1-2", rows, tier_arr[rows] == "senior"
+    part = {"basic": "1-1", "senior": "1-3"}[tier]
+    rows = np.nonzero(tier_arr == tier)[0]
+    return part, rows, np.zeros(rows.size, dtype=bool)
+
+
+def calibrate_table26(
+    rng: np.random.Generator,
+    df: pd.DataFrame,
+    book: Codebook,
+    ranks: dict[str, np.ndarray],
+    k_used: dict[str, int],
+    t26: dict[tuple[str, str, str], dict[str, float]],
+) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], int]]:
+    """Exchange ranks so that every work group × tier × category mean of Table 26 holds (±0.005)
+    and unlisted items stay below the listed ones, keeping every tier × level total (Tables 19-22)
+    exactly: see survey_calib.calibrate_groups. Returns the ranks and the violation left per
+    (tier, category) in points (0 = met)."""
+    out = dict(ranks)
+    left: dict[tuple[str, str], int] = {}
+    level_idx = {lv: i for i, lv in enumerate(LEVELS)}
+    tier_idx = {t: i for i, t in enumerate(TIERS)}
+    for tier in TIERS:
+        part, rows, free = table26_rows(df, tier)
+        group_arr = df["workgroup"].to_numpy()[rows]
+        gidx = np.array([GROUPS.index(g) if g in GROUPS else -1 for g in group_arr], dtype=np.int64)
+        strata = np.array(
+            [
+                tier_idx[str(t)] * len(LEVELS) + level_idx[str(lv)]
+                for t, lv in zip(df["tier"].to_numpy()[rows], df["gov_level"].to_numpy()[rows], strict=True)
+            ],
+            dtype=np.int64,
+        )
+        strata[free] = -1
+        for cat in ("common", "technical", "management"):
+            q = _question(book, part, cat)
+            codes = list(q.items)
+            k = k_used[f"{'middle' if part == '1-2' else tier}:{cat}"]
+            rk = np.column_stack([out[q.items[c]][rows] for c in codes])
+            pts = np.where(rk > 0, k + 1 - rk, 0)
+            lo = np.zeros((len(GROUPS), len(codes)), dtype=np.int64)
+            hi = np.zeros_like(lo)
+            for g_i, g in enumerate(GROUPS):
+                n_g = int((gidx == g_i).sum())
+                relax = D14_SENIOR_RELAX.get(cat) if tier == "senior" else None
+                lo[g_i], hi[g_i] = group_windows(t26[(g, tier, cat)], codes, n_g, relax)
+            pts, viol = calibrate_groups(pts, gidx, strata, lo, hi, k, rng)
+            left[(tier, cat)] = viol
+            rk = points_to_ranks(pts, k)
+            for i, c in enumerate(codes):
+                col = out[q.items[c]].copy()
+                col[rows] = rk[:, i]
+                out[q.items[c]] = col
+    return out, left
 
 
 # ------------------------------------------------------------------------------------------ part 2
@@ -943,7 +1050,10 @@ def build_wave(ctx: SynthContext, wave: str) -> tuple[pd.DataFrame, pd.DataFrame
         )
         targets = _targets_2026(targets, cells, book, k_used)
     t26 = _table26()
-    ranks = _part1(rng, df, book, targets, k_used, t26, exact=True)
+    ranks = _part1(rng, df, book, targets, k_used, t26, exact=True, needs=(wave == "2025"))
+    if wave == "2025":
+        # Own stream: the rest of the wave (tasks, demographics) is drawn as before.
+        ranks, _left = calibrate_table26(ctx.rng("survey-2025-table26"), df, book, ranks, k_used, t26)
     tranks, ticks, texts = _part2(rng, df, book, exact=(wave == "2025"))
     ranks.update(tranks)
     df = _demographics(rng, df, ctx, book.survey_month, wave)

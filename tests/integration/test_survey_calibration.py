@@ -206,19 +206,124 @@ def test_tables16_17_task_means_mae(valid_2025: pd.DataFrame) -> None:
     assert mae <= 0.25, mae
 
 
-def test_table26_basic_tier_means(valid_2025: pd.DataFrame) -> None:
-    """Table 26 basic tier is self-consistent with Table 19 (CHECKS D14): means come close."""
-    d = valid_2025
+# Table 26 means the report cannot keep together with Table 19 (CHECKS D14), with the largest
+# difference the generator allows: its relaxation (D14_SENIOR_RELAX, rounded to whole points of
+# the group, N = 8..27) plus rounding. (tier, category, item) for every group.
+D14_SENIOR = {
+    ("senior", "common", "跨域管理"): 0.32,
+    ("senior", "common", "法規與實際運用"): 0.32,
+    ("senior", "technical", "新興技術監測與評估"): 0.62,
+    ("senior", "management", "策略管理"): 0.27,
+    ("senior", "management", "風險管理"): 0.27,
+}
+D14_COPY = {
+    ("middle", "technical", "新興技術監測與評估", "複合功能"): 0.008
+}  # 1.81 is not a multiple of 1/66
+D12_CELLS = {
+    ("technical", "senior", "專案管理"),
+    ("management", "basic", "非核心"),
+    ("management", "middle", "非核心"),
+    ("management", "senior", "非核心"),
+}
+
+
+def _table26_live(d: pd.DataFrame) -> dict[tuple[str, str, str, str], float]:
+    """Means per (work group, tier column, category, item) as Table 26 computes them: basic =
+    part 1-1 of basic respondents, senior = part 1-3 of seniors, middle = part 1-2 of middle AND
+    senior respondents (CHECKS D14), over the respondents with a supplied group."""
+    columns = {
+        "basic": ("1-1", ["basic"]),
+        "middle": ("1-2", ["middle", "senior"]),
+        "senior": ("1-3", ["senior"]),
+    }
+    res: dict[tuple[str, str, str, str], float] = {}
+    grouped = d[d["研究團隊分群"].fillna("") != ""]
+    for tier, (part, who) in columns.items():
+        cols = [c for c in d.columns if (m := PART_RE.match(c)) and m.group(1) == part]
+        by_cat: dict[str, list[str]] = {}
+        for c in cols:
+            by_cat.setdefault(CAT[PART_RE.match(c).group(2)], []).append(c)  # type: ignore[union-attr]
+        for cat, cs in by_cat.items():
+            k = int(np.nanmax(d[cs].apply(pd.to_numeric, errors="coerce").to_numpy()))  # as answered
+            sub = grouped[grouped["tier"].isin(who)]
+            pts = (k + 1 - sub[cs].apply(pd.to_numeric, errors="coerce")).fillna(0)
+            means = pts.groupby(sub["研究團隊分群"]).mean()
+            for g, row in means.iterrows():
+                for c in cs:
+                    res[(str(g), tier, cat, PART_RE.match(c).group(4))] = float(row[c])  # type: ignore[union-attr]
+    return res
+
+
+def _zh(name: str, tier: str) -> str:
+    return "專案管理" if (tier == "basic" and name == "系統開發專案管理") else name
+
+
+def test_table26_means_within_rounding_except_d14(valid_2025: pd.DataFrame) -> None:
+    """All 142 Table 26 means within ±0.005, except the D14 ones, which stay within the
+    documented relaxation."""
+    live = _table26_live(valid_2025)
     t26 = pd.read_csv(REF / "workgroup_competency_means_table26.csv")
-    errs = []
-    for r in t26[t26["tier"] == "basic"].itertuples():
-        zh = "專案管理" if r.competency_zh == "系統開發專案管理" else r.competency_zh
-        sub = d[(d["tier"] == "basic") & (d["研究團隊分群"] == r.workgroup_zh)]
-        cols = [c for c in d.columns if (m := PART_RE.match(c)) and m.group(1) == "1-1" and m.group(4) == zh]
-        k = {"common": 3, "technical": 4, "management": 3}[r.category]
-        pts = (k + 1 - pd.to_numeric(sub[cols[0]], errors="coerce")).fillna(0)
-        errs.append(abs(pts.mean() - r.mean_score))
-    assert float(np.mean(errs)) <= 0.25, np.mean(errs)
+    assert len(t26) == 142
+    exact, relaxed = [], []
+    for r in t26.itertuples():
+        got = live[(r.workgroup_zh, r.tier, r.category, _zh(r.competency_zh, r.tier))]
+        err = abs(got - r.mean_score)
+        bound = D14_SENIOR.get((r.tier, r.category, r.competency_zh)) or D14_COPY.get(
+            (r.tier, r.category, r.competency_zh, r.workgroup_zh)
+        )
+        if bound is None:
+            exact.append(err)
+            assert err <= 0.005 + 1e-9, (
+                r.workgroup_zh,
+                r.tier,
+                r.category,
+                r.competency_zh,
+                got,
+                r.mean_score,
+            )
+        else:
+            relaxed.append(err)
+            assert err <= bound + 1e-9, (
+                r.workgroup_zh,
+                r.tier,
+                r.category,
+                r.competency_zh,
+                got,
+                r.mean_score,
+            )
+    assert len(exact) == 142 - 25 and len(relaxed) == 25  # 10 common, 4 technical, 10 management, 1 copy
+    # The senior 跨域管理 total cannot be reached (CHECKS D14): some difference must remain.
+    assert max(relaxed) > 0.005
+
+
+def _live_list(
+    live: dict[tuple[str, str, str, str], float], g: str, tier: str, cat: str, order: list[str]
+) -> list[str]:
+    """The cell's items by two-decimal mean, ties in the given (published) order."""
+    items = [(key[3], v) for key, v in live.items() if key[:3] == (g, tier, cat)]
+    rank = {name: i for i, name in enumerate(order)}
+    items.sort(key=lambda x: (-round(x[1], 2), rank.get(x[0], 99), x[0]))
+    return [name for name, _ in items]
+
+
+def test_tables23_25_lists_match_except_d12(valid_2025: pd.DataFrame) -> None:
+    """Every Table 26 list is the live top list; Tables 23-25 match in 41 of 45 cells, the
+    other 4 are the D12 cells where Tables 23-25 and Table 26 disagree."""
+    live = _table26_live(valid_2025)
+    t26 = pd.read_csv(REF / "workgroup_competency_means_table26.csv")
+    for (g, tier, cat), cell in t26.groupby(["workgroup_zh", "tier", "category"], sort=False):
+        order = [_zh(n, tier) for n in cell["competency_zh"]]
+        assert _live_list(live, g, tier, cat, order)[: len(order)] == order, (g, tier, cat)
+    tops = pd.read_csv(REF / "workgroup_top_competencies_tables23_25.csv").sort_values("position")
+    mismatched = set()
+    cells = 0
+    for (cat, tier, g), cell in tops.groupby(["category", "tier", "workgroup_zh"], sort=False):
+        cells += 1
+        order = [_zh(n, tier) for n in cell["competency_zh"]]
+        if _live_list(live, g, tier, cat, order)[: len(order)] != order:
+            mismatched.add((cat, tier, g))
+    assert cells == 45
+    assert mismatched == D12_CELLS
 
 
 def test_xlsx_and_csv_agree(raw_dir: Path, csv_2025: pd.DataFrame) -> None:
