@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from dashboard.i18n import label, t
 
@@ -17,10 +18,25 @@ def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
         title={"text": title, "x": 0, "font": {"size": 15}},
         height=height,
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
-        template="plotly_white",
         legend={"orientation": "h", "y": -0.2},
         font={"family": "Noto Sans CJK TC, Noto Sans TC, sans-serif"},
     )
+    return use_template(fig, "plotly_white")
+
+
+def use_template(fig: go.Figure, name: str) -> go.Figure:
+    """Set a registered (already validated) template without validating it again.
+
+    `update_layout(template=name)` deep-copies and re-validates the whole template: it was 60 %
+    of the /ai-gap self-assessment callback. Plotly assigns its default template the same way
+    (BaseFigure._initialize_layout_template); the figure's JSON is unchanged."""
+    layout = fig.layout
+    saved = layout._validate
+    layout._validate = False
+    try:
+        layout.template = pio.templates[name]
+    finally:
+        layout._validate = saved
     return fig
 
 
