@@ -260,6 +260,171 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     con.execute(path.read_text(encoding="utf-8")).fetchall()
 
 
+# ---------------------------------------------------------------------------------- mart dependencies
+# Which tables a SQL text reads and writes, worked out from the text itself (comments and string
+# literals removed), so that a load re-runs only the marts whose inputs it changed.
+
+_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+_SQL_STRING = re.compile(r"'(?:[^']|'')*'")
+_SQL_NAME = r'(?:(?:main|memory|temp)\s*\.\s*)?"?([A-Za-z_][A-Za-z0-9_]*)"?'
+_SQL_CREATES = re.compile(
+    r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    + _SQL_NAME,
+    re.I,
+)
+_SQL_WRITES = re.compile(
+    r"\b(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"|INSERT\s+(?:OR\s+(?:REPLACE|IGNORE)\s+)?INTO\s+|UPDATE\s+|DELETE\s+FROM\s+|ALTER\s+TABLE\s+"
+    r"|DROP\s+(?:TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?|TRUNCATE\s+(?:TABLE\s+)?|COPY\s+)" + _SQL_NAME,
+    re.I,
+)
+_SQL_TOKEN = re.compile(r'"([^"]+)"|\b([A-Za-z_][A-Za-z0-9_]*)\b')
+
+
+def _sql_code(sql: str) -> str:
+    return _SQL_STRING.sub("''", _SQL_COMMENT.sub(" ", sql))
+
+
+def sql_created_tables(sql: str) -> set[str]:
+    """Tables and views a SQL text creates (CREATE [OR REPLACE] [TEMP] TABLE|VIEW name)."""
+    return {m.group(1).lower() for m in _SQL_CREATES.finditer(_sql_code(sql))}
+
+
+def sql_written_tables(sql: str) -> set[str]:
+    """Tables a SQL text creates, inserts into, updates, deletes from, alters, drops or copies into."""
+    return {m.group(1).lower() for m in _SQL_WRITES.finditer(_sql_code(sql))}
+
+
+def sql_names(sql: str) -> set[str]:
+    """Every identifier of a SQL text (lower case), comments and string literals left out."""
+    return {(a or b).lower() for a, b in _SQL_TOKEN.findall(_sql_code(sql))}
+
+
+@dataclasses.dataclass(frozen=True)
+class MartFile:
+    path: Path
+    creates: frozenset[str]
+    reads: frozenset[str]  # base tables and views, views expanded to the tables they read
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def mart_dependencies(con: duckdb.DuckDBPyConnection, paths: Sequence[Path]) -> list[MartFile]:
+    """For each SQL file (in order): the relations it creates and the warehouse relations it reads.
+
+    A name counts as read when it is a table or view of the warehouse, or a table another of the
+    files creates, and the file does not create it itself; a view counts as reading the relations
+    named in its definition (transitively)."""
+    texts = {p: p.read_text(encoding="utf-8") for p in paths}
+    creates = {p: sql_created_tables(t) for p, t in texts.items()}
+    relations = {
+        r[0].lower()
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+            "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
+        ).fetchall()
+    }
+    known = relations.union(*creates.values()) if creates else set(relations)
+    views = {
+        r[0].lower(): sql_names(r[1] or "") & known
+        for r in con.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
+        ).fetchall()
+    }
+
+    def expand(names: set[str]) -> set[str]:
+        todo, seen = list(names), set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            todo.extend(views.get(name, ()))
+        return seen
+
+    return [
+        MartFile(p, frozenset(creates[p]), frozenset(expand((sql_names(texts[p]) & known) - creates[p])))
+        for p in paths
+    ]
+
+
+def marts_to_run(
+    marts: Sequence[MartFile], changed: set[str], existing: set[str], previous_sql: Mapping[str, str]
+) -> list[MartFile]:
+    """The marts whose inputs changed (transitively through earlier marts), whose SQL differs from
+    the one that built the warehouse, or whose tables are missing; `changed` grows with their output."""
+    todo: list[MartFile] = []
+    changed = set(changed)
+    for mart in marts:
+        stale = previous_sql.get(mart.path.name) != _sql_sha(mart.path)
+        missing = not {t for t in mart.creates if not t.startswith("_")} <= existing
+        if stale or missing or mart.reads & changed:
+            todo.append(mart)
+            changed |= mart.creates
+    return todo
+
+
+def _sql_sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+class _WriteRecorder:
+    """A connection stand-in for derive steps: records the tables each statement writes."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, written: set[str]) -> None:
+        self._con = con
+        self._written = written
+
+    def _note(self, query: object) -> None:
+        if isinstance(query, str):
+            self._written |= sql_written_tables(query)
+
+    def execute(self, query: object, *args: Any, **kwargs: Any) -> Any:
+        self._note(query)
+        return self._con.execute(query, *args, **kwargs)  # type: ignore[arg-type]
+
+    def executemany(self, query: object, *args: Any, **kwargs: Any) -> Any:
+        self._note(query)
+        return self._con.executemany(query, *args, **kwargs)  # type: ignore[arg-type]
+
+    def sql(self, query: object, *args: Any, **kwargs: Any) -> Any:
+        self._note(query)
+        return self._con.sql(query, *args, **kwargs)  # type: ignore[arg-type]
+
+    query = sql
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def _table_fingerprints(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> dict[str, Any]:
+    """An order-independent content hash of small tables (reference catalogs)."""
+    out: dict[str, Any] = {}
+    for table in tables:
+        if _table_columns(con, table) is None:
+            out[table] = None
+            continue
+        out[table] = con.execute(
+            f'SELECT count(*), sum(hash(t)::HUGEINT) FROM "{table}" AS t'  # noqa: S608 - fixed names
+        ).fetchall()[0]
+    return out
+
+
+def _rss_mib() -> tuple[float, float]:
+    """(current resident set, peak resident set so far) of this process in MiB."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    try:
+        with open("/proc/self/statm") as fh:
+            current = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        current = peak
+    return round(current, 1), round(peak, 1)
+
+
 def run_audits(con: duckdb.DuckDBPyConnection, checks_dir: Path = CHECKS_DIR) -> list[AuditResult]:
     """Run every etl/checks/*.sql; each passes when it returns zero rows."""
     results: list[AuditResult] = []
@@ -353,6 +518,9 @@ class _Run:
     seq: int = 0
     vault_changed: bool = False
     modules: dict[str, Any] = dataclasses.field(default_factory=dict)
+    incremental: bool = False  # a load into an existing warehouse: re-run only the marts it affects
+    changed: set[str] = dataclasses.field(default_factory=set)  # tables this run wrote
+    mart_sql: dict[str, str] = dataclasses.field(default_factory=dict)  # mart file -> SQL hash
 
     def module(self, feed: str) -> Any:
         if feed not in self.modules:
@@ -445,7 +613,8 @@ class _Run:
     def _insert_result(self, rep: FileReport, result: FeedResult) -> None:
         for table, frame in result.tables.items():
             if table != IDENTITY_VAULT_TABLE:  # raw e-mails go to the vault after the commit
-                insert_frame(self.con, table, frame, rep.load_id)
+                if insert_frame(self.con, table, frame, rep.load_id):
+                    self.changed.add(table)
         if result.quarantine:
             q = pd.DataFrame(
                 {
@@ -464,6 +633,7 @@ class _Run:
                 }
             )
             insert_frame(self.con, "etl_quarantine", q, None)
+            self.changed.add("etl_quarantine")
 
     def _log(self, rep: FileReport, started: dt.datetime) -> None:
         if rep.message:
@@ -488,6 +658,7 @@ class _Run:
             ]
         )
         insert_frame(self.con, "etl_load_log", row, None)
+        self.changed.add("etl_load_log")
         self.report.files.append(rep)
 
     def load_files(self, feed: str, paths: Sequence[Path], progress: bool | None) -> None:
@@ -497,6 +668,12 @@ class _Run:
         ):
             self.load_file(feed, path)
         self.report.feed_seconds[feed] = self.report.feed_seconds.get(feed, 0.0) + time.perf_counter() - t0
+        self._note_memory(f"load:{feed}")
+
+    def _note_memory(self, name: str) -> None:
+        current, peak = _rss_mib()
+        self.report.step_rss_mib[name] = current
+        self.report.step_peak_rss_mib[name] = peak
 
     def record_unloaded(self, feed: str, path: Path, status: str, reason: str) -> None:
         """Log a file that is not parsed: skipped (duplicate) or rejected (no parser)."""
@@ -559,6 +736,7 @@ class _Run:
             self.report.step_seconds[name] = (
                 self.report.step_seconds.get(name, 0.0) + time.perf_counter() - t0
             )
+            self._note_memory(name)
 
     def load_reference(self) -> None:
         for table, frame in reference_frames().items():
@@ -585,7 +763,9 @@ class _Run:
         if fn is None:
             return
         try:
-            warnings = self.step(f"derive:{feed}", fn, self.con, self.ctx) or []
+            # The derive step writes through a recorder, so the marts reading what it wrote re-run.
+            recorder = _WriteRecorder(self.con, self.changed)
+            warnings = self.step(f"derive:{feed}", fn, recorder, self.ctx) or []
         except Exception as exc:
             raise PipelineError(
                 f"derive step of the {feed} feed failed: {type(exc).__name__}: {exc}"
@@ -593,14 +773,42 @@ class _Run:
         self.report.warnings.extend(f"{feed}: {mask_identifiers(str(w))}" for w in warnings)
 
     def run_sql(self, sql_dir: Path) -> None:
-        for path in _sql_files(sql_dir):
-            if path.name == SCHEMA_FILE:
-                continue
-            kind = "marts" if path.name[0] != "0" else "transforms"
-            try:
-                self.step(kind, run_sql_file, self.con, path)
-            except duckdb.Error as exc:
-                raise PipelineError(f"{path.name} failed: {exc}") from exc
+        """Transforms (0NN_*) always; marts (1NN_*) all in a build, only the affected ones in a load.
+
+        A load re-runs a mart when it reads a table this run changed (directly, through a view or
+        through an earlier mart it re-ran), when its SQL differs from the SQL recorded in the
+        warehouse's data_version, or when a table it creates is missing."""
+        files = [p for p in _sql_files(sql_dir) if p.name != SCHEMA_FILE]
+        marts = [p for p in files if p.name[0] != "0"]
+        self.mart_sql = {p.name: _sql_sha(p) for p in marts}
+        for path in files:
+            if path.name[0] == "0":
+                self._run_sql_file("transforms", path)
+        todo = marts
+        if self.incremental:
+            deps = mart_dependencies(self.con, marts)
+            existing = {
+                r[0].lower()
+                for r in self.con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+                ).fetchall()
+            }
+            chosen = marts_to_run(
+                deps, self.changed, existing, _previous_inputs(self.con).get("mart_sql", {})
+            )
+            todo = [m.path for m in chosen]
+            self.report.marts_skipped = [p.stem for p in marts if p not in todo]
+        t0 = time.perf_counter()
+        for path in todo:
+            self._run_sql_file(f"mart:{path.stem}", path)
+        self.report.step_seconds["marts"] = time.perf_counter() - t0
+        self.report.marts_run = [p.stem for p in todo]
+
+    def _run_sql_file(self, step: str, path: Path) -> None:
+        try:
+            self.step(step, run_sql_file, self.con, path)
+        except duckdb.Error as exc:
+            raise PipelineError(f"{path.name} failed: {exc}") from exc
 
     def write_data_version(self, mode: str, extra_inputs: Mapping[str, Any]) -> str:
         prev = self.con.execute(
@@ -611,6 +819,8 @@ class _Run:
             "mode": mode,
             "previous_version": prev[0][0] if prev else None,
             "key_fingerprint": key_fingerprint(self.ctx.secret),
+            # The SQL each mart of this warehouse was built with: a load re-runs a changed mart.
+            "mart_sql": dict(sorted(self.mart_sql.items())),
             "files": [
                 {
                     "feed": f.feed,
@@ -638,14 +848,19 @@ def _tqdm_disable(progress: bool | None) -> bool | None:
     return None if progress is None else not progress
 
 
-def _previous_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+def _previous_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     rows = con.execute("SELECT inputs FROM data_version ORDER BY built_at DESC LIMIT 1").fetchall()
     if not rows:
-        return None
+        return {}
     try:
-        value = json.loads(rows[0][0]).get("key_fingerprint")
-    except (ValueError, AttributeError):
-        return None
+        value = json.loads(rows[0][0])
+    except (ValueError, TypeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _previous_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    value = _previous_inputs(con).get("key_fingerprint")
     return str(value) if value else None
 
 
@@ -768,7 +983,7 @@ def _execute(
                 if wal.exists():
                     shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
             con = _connect_candidate(tmp, pipeline_settings)
-            run = _Run(report, con, ctx, threshold, feeds, run_id, loaded_sha={})
+            run = _Run(report, con, ctx, threshold, feeds, run_id, loaded_sha={}, incremental=incremental)
             run.step("schema", run_sql_file, con, sql_dir / SCHEMA_FILE)
             if incremental:
                 prev_fp = _previous_fingerprint(con)
@@ -782,7 +997,12 @@ def _execute(
                     {"s": STATUS_LOADED},
                 ).fetchall():
                     run.loaded_sha[sha] = (name, load_id)
+            catalogs = sorted(UPSERT_TABLES)
+            before = _table_fingerprints(con, catalogs) if incremental else {}
             run.step("reference", run.load_reference)
+            if incremental:
+                after = _table_fingerprints(con, catalogs)
+                run.changed |= {t for t in catalogs if before[t] != after[t]}
 
             _load_and_derive(run, plan, skipped, progress, derive_feeds)
             if not run.failed:

@@ -77,7 +77,15 @@ class RunReport:
     audits: list[AuditResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # run-level: reference, derive steps, marts
     feed_seconds: dict[str, float] = field(default_factory=dict)  # parse + insert per feed
-    step_seconds: dict[str, float] = field(default_factory=dict)  # reference, derive:<feed>, marts, ...
+    step_seconds: dict[str, float] = field(
+        default_factory=dict
+    )  # reference, derive:<feed>, mart:<file>, marts, ...
+    # Resident memory of the process (Python and DuckDB) after each step and load:<feed>, in MiB:
+    # the current value and the peak so far (ru_maxrss), so the step that raised the peak shows.
+    step_rss_mib: dict[str, float] = field(default_factory=dict)
+    step_peak_rss_mib: dict[str, float] = field(default_factory=dict)
+    marts_run: list[str] = field(default_factory=list)  # a build runs all; a load the affected ones
+    marts_skipped: list[str] = field(default_factory=list)  # unaffected by this load, kept as they were
     version_id: str | None = None
     error: str | None = None
     published: bool = False  # the live warehouse was replaced
@@ -151,6 +159,13 @@ class RunReport:
         if self.feed_seconds or self.step_seconds:
             timing = ", ".join(f"{k} {v:.2f}s" for k, v in {**self.feed_seconds, **self.step_seconds}.items())
             lines.append(f"耗時 timings: {timing}")
+        if self.marts_skipped:
+            lines.append(
+                f"彙總表 marts: re-ran {len(self.marts_run)}, unaffected {len(self.marts_skipped)} "
+                f"({', '.join(self.marts_skipped)})"
+            )
+        if self.step_peak_rss_mib:
+            lines.append(f"記憶體峰值 peak memory: {max(self.step_peak_rss_mib.values()):.0f} MiB")
         if self.error:
             lines.append(f"錯誤 error: {self.error}")
         if self.mode != "check":
