@@ -52,6 +52,17 @@ def staff_key_from_national_id(secret: bytes, national_id: str) -> str:
     return hmac.new(secret, msg, hashlib.sha256).hexdigest()
 
 
+def staff_keys_from_national_ids(secret: bytes, national_ids: list[str]) -> list[str]:
+    """staff_key_from_national_id for many IDs: the HMAC's keyed state is set up once and copied."""
+    base = hmac.new(secret, b"nid:", hashlib.sha256)
+    out: list[str] = []
+    for nid in national_ids:
+        h = base.copy()
+        h.update(normalize_national_id(nid).encode("utf-8"))
+        out.append(h.hexdigest())
+    return out
+
+
 def email_key(secret: bytes, email: str) -> str:
     """Keyed hash of an e-mail, for linking feeds identified by e-mail without storing it."""
     msg = ("mail:" + normalize_email(email)).encode("utf-8")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from etl.context import IDENTITY_VAULT_TABLE, LoadContext, reference_table
 from etl.feeds.base import FeedResult, FileRejected, QuarantineRow
-from etl.identity import staff_key_from_national_id
+from etl.identity import staff_keys_from_national_ids
 from etl.textnorm import DecodeError, ParseError, decode_bytes, normalize_text, parse_grade, parse_roc_date
 
 FEED = "roster"
@@ -92,15 +92,42 @@ def tier_of(rank_class: str, grade: int | None, is_supervisor: bool, rule: str) 
     return "basic"
 
 
-@functools.lru_cache(maxsize=1 << 17)
-def _staff_key(secret: bytes, nid: str) -> str:
-    # Monthly snapshots repeat the same people: hash each ID once per process.
-    return staff_key_from_national_id(secret, nid)
+# Monthly snapshots repeat the same people: each ID is hashed once per process and secret (a
+# national roster has about 470,000 IDs, some 100 MB here; an LRU of fewer entries would re-hash
+# every person in every one of 46 files).
+_KEY_CACHE: dict[bytes, dict[str, str]] = {}
+_KEY_CACHE_MAX = 2_000_000
 
 
-@functools.lru_cache(maxsize=1 << 17)
-def _id_ok(nid: str) -> bool:
-    return national_id_is_valid(nid)
+def _staff_keys(secret: bytes, nids: np.ndarray) -> np.ndarray:
+    """staff_key of each national ID in nids (an object array of distinct IDs)."""
+    cache = _KEY_CACHE.setdefault(secret, {})
+    todo = [n for n in nids if n not in cache]
+    if len(cache) + len(todo) > _KEY_CACHE_MAX:
+        cache.clear()
+    cache.update(zip(todo, staff_keys_from_national_ids(secret, todo), strict=True))
+    out = np.empty(len(nids), dtype=object)
+    out[:] = [cache[n] for n in nids]
+    return out
+
+
+_LETTER_CODE = np.zeros(256, dtype=np.int64)
+for _letter, _code in _ID_LETTERS.items():
+    _LETTER_CODE[ord(_letter)] = _code
+
+
+def _valid_ids(nid: pd.Series) -> np.ndarray:
+    """national_id_is_valid for a whole column at once (format and check digit)."""
+    fmt = nid.str.fullmatch(r"[A-Z][12][0-9]{8}").to_numpy(dtype=bool, na_value=False)
+    out = np.zeros(len(nid), dtype=bool)
+    if fmt.any():
+        text = "".join(nid[fmt].tolist()).encode("ascii")
+        b = np.frombuffer(text, dtype=np.uint8).reshape(-1, 10)
+        code = _LETTER_CODE[b[:, 0]]
+        digits = b[:, 1:].astype(np.int64) - 48
+        total = code // 10 + (code % 10) * 9 + digits[:, :8] @ np.arange(8, 0, -1) + digits[:, 8]
+        out[fmt] = total % 10 == 0
+    return out
 
 
 @functools.lru_cache(maxsize=4096)
@@ -182,7 +209,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
 def _parts(s: pd.Series, fn: Callable[[str], tuple[Any, ...]]) -> list[pd.Series]:
     """fn applied once per distinct value; one Series per element of fn's tuple result."""
     codes, uniques = pd.factorize(s)
-    results = [fn(u) for u in uniques]
+    results = [fn(u) for u in np.asarray(uniques, dtype=object)]
     width = len(results[0]) if results else 0
     out = []
     for k in range(width):
@@ -194,6 +221,14 @@ def _parts(s: pd.Series, fn: Callable[[str], tuple[Any, ...]]) -> list[pd.Series
             )
         )
     return out
+
+
+def _by_unique(s: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
+    """fn applied once per distinct value of s, spread back to every row (an object array)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    values = np.empty(len(uniques), dtype=object)
+    values[:] = [fn(u) for u in np.asarray(uniques, dtype=object)]
+    return values[codes] if len(values) else np.empty(0, dtype=object)
 
 
 def _month_start(dates: pd.Series) -> pd.Series:
@@ -243,7 +278,7 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
 
     nid = df[COL_NID]
     flag((nid == "").to_numpy(), "missing_national_id", lambda i: f"{COL_NID} is empty")
-    valid_id = nid.map({u: _id_ok(u) for u in pd.unique(nid)}).to_numpy(dtype=bool)
+    valid_id = _valid_ids(nid)
     flag(
         (nid != "").to_numpy() & ~valid_id,
         "invalid_national_id",
@@ -359,12 +394,12 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
         ["contract", "general", "it_series", "non_it_series", "general"],
         "unknown",
     )
-    rule = ctx.settings.tier_rule
-    tiers = [
-        tier_of(r, None if pd.isna(x) else int(x), bool(s), rule)
-        for r, x, s in zip(rank_class, gmin, is_sup, strict=True)
-    ]
-    staff_key = d[COL_NID].map({u: _staff_key(ctx.secret, u) for u in pd.unique(d[COL_NID])})
+    tiers = _tiers(
+        rank_class.to_numpy(dtype=object), gmin, is_sup.to_numpy(dtype=bool), ctx.settings.tier_rule
+    )
+    nid_codes, nid_uniques = pd.factorize(d[COL_NID])
+    staff_key = _staff_keys(ctx.secret, np.asarray(nid_uniques, dtype=object))[nid_codes]
+    levels = _by_unique(code, lambda c: catalog.get(c, ("unknown", None)))
 
     rows = pd.DataFrame(
         {
@@ -373,8 +408,8 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
             "change_type": pd.array(d[COL_CHANGE] if is_change else [None] * len(d), dtype="string"),
             "staff_key": pd.array(staff_key, dtype="string"),
             "agency_code": pd.array(code, dtype="string"),
-            "gov_level": pd.array(code.map(lambda c: catalog.get(c, ("unknown", None))[0]), dtype="string"),
-            "agency_type": pd.array(code.map(lambda c: catalog.get(c, ("unknown", None))[1]), dtype="string"),
+            "gov_level": pd.array([v[0] for v in levels], dtype="string"),
+            "agency_type": pd.array([v[1] for v in levels], dtype="string"),
             "rank_class": pd.array(rank_class, dtype="string"),
             "grade": pd.array(gmin, dtype="Int16"),
             "grade_max": pd.array(gmax, dtype="Int16"),
@@ -383,8 +418,8 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
             "job_series": pd.array(series.replace("", None), dtype="string"),
             "tier": pd.array(tiers, dtype="string"),
             "is_direct_it": is_direct_it.to_numpy(dtype=bool),
-            "sex": pd.array(d[COL_SEX].str.upper().map(SEX), dtype="string"),
-            "birth_year": pd.array(d[COL_BIRTH].map(_birth_year), dtype="Int16"),
+            "sex": pd.array(_by_unique(d[COL_SEX], lambda v: SEX.get(v.upper())), dtype="string"),
+            "birth_year": pd.array(_by_unique(d[COL_BIRTH], _birth_year), dtype="Int16"),
             "hire_date": hire_date[keep].astype("datetime64[ns]").to_numpy(),
             "staff_number": pd.array(d[COL_STAFFNO].replace("", None), dtype="string"),
             "unit_name": pd.array(d[COL_UNIT].replace("", None), dtype="string"),
@@ -404,6 +439,16 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
     vault = vault[vault["email"].str.contains("@", regex=False)].drop_duplicates("email", keep="last")
     result.tables[IDENTITY_VAULT_TABLE] = vault.reset_index(drop=True)
     return result
+
+
+def _tiers(rank_class: np.ndarray, gmin: pd.Series, is_sup: np.ndarray, rule: str) -> np.ndarray:
+    """tier_of for whole columns at once (the same rules, see tier_of)."""
+    grade = gmin.to_numpy(dtype="float64", na_value=np.nan)
+    unknown = (rank_class == "unknown") | np.isnan(grade)
+    middle = (rank_class == "junior") & is_sup
+    if rule == "report_8_9":
+        middle &= grade >= 8
+    return np.select([unknown, rank_class == "senior", middle], ["unknown", "senior", "middle"], "basic")
 
 
 def _rows_text(rows: pd.Series, limit: int = 10) -> str:
