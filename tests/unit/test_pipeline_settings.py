@@ -13,7 +13,7 @@ from etl.pipeline_settings import PipelineSettings
 def test_defaults_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("ETL_DUCKDB_MEMORY_LIMIT", "ETL_DUCKDB_THREADS", "ETL_IDENTITY_VAULT"):
         monkeypatch.delenv(name, raising=False)
-    assert PipelineSettings.from_env() == PipelineSettings("3GB", 2, None)
+    assert PipelineSettings.from_env() == PipelineSettings("1GB", 2, None)
     db = tmp_path / "wh" / "demo.duckdb"
     assert pipeline.vault_path_for(db) == tmp_path / "wh" / "demo.duckdb.vault.parquet"
     monkeypatch.setenv("ETL_DUCKDB_MEMORY_LIMIT", "512MB")
