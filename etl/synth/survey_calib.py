@@ -232,6 +232,7 @@ def calibrate_groups(
     rng: np.random.Generator,
     max_steps: int = 20_000,
     patience: int = 2_000,
+    soft: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Move group point totals into their windows without changing any stratum's item totals.
 
@@ -246,7 +247,10 @@ def calibrate_groups(
     - a free row changes by one step (two items exchanged, the last rank blanked, one more item
       ranked).
     A move is taken when it lowers the total violation (points outside the windows), and now and
-    then when it keeps it, to cross plateaus. Returns the points and the violation left."""
+    then when it keeps it, to cross plateaus. `soft` = narrower (lo, hi) windows inside the hard
+    ones (the published values where the hard windows were relaxed): once the hard windows hold,
+    the search goes on shrinking the distance to them (a point outside a hard window weighs 100
+    outside a soft one). Returns the points and the hard violation left."""
     pts = points.copy()
     n_groups = lo.shape[0]
     big = 10**9
@@ -256,17 +260,27 @@ def calibrate_groups(
     totals = np.zeros((n_groups + 1, pts.shape[1]), dtype=np.int64)
     np.add.at(totals, gi, pts)
 
+    s_lo, s_hi = soft if soft is not None else (lo, hi)
+    slo_x = np.vstack([s_lo, np.full((1, lo.shape[1]), -big)])
+    shi_x = np.vstack([s_hi, np.full((1, hi.shape[1]), big)])
+    weight = 100 if soft is not None else 1
+
     def viol_rows(t: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return (np.maximum(t - hi_x[g], 0) + np.maximum(lo_x[g] - t, 0)).sum(axis=-1)
+        hard = (np.maximum(t - hi_x[g], 0) + np.maximum(lo_x[g] - t, 0)).sum(axis=-1)
+        if soft is None:
+            return hard
+        return weight * hard + (np.maximum(t - shi_x[g], 0) + np.maximum(slo_x[g] - t, 0)).sum(axis=-1)
 
     def current() -> np.ndarray:
-        return _violation(totals, lo_x, hi_x).sum(axis=1)
+        return viol_rows(totals, np.arange(n_groups + 1))
 
     stale = 0
     for _ in range(max_steps):
         gv = current()
         if gv[:n_groups].sum() == 0:
             return pts, 0
+        if soft is not None and _violation(totals[:n_groups], lo, hi).sum() == 0 and stale > patience // 10:
+            break  # the hard windows hold; the soft distance has stopped shrinking
         # A violated group, more likely the worse it is.
         g = int(rng.choice(n_groups + 1, p=gv / gv.sum()))
         members = np.nonzero(gi == g)[0]
@@ -378,12 +392,12 @@ def group_windows(
         if delta > 0:
             # Not up to the item listed above it.
             cap = lo[codes.index(listed[pos - 1])] - 1 if pos > 0 else n * 10
-            hi[i] = max(hi[i], min(hi[i] + round(delta * n), cap))
+            hi[i] = max(hi[i], min(hi[i] + math.floor(delta * n), cap))
         else:
             # Not down to the item listed below it (nor to the unlisted ones).
             unlisted_hi = math.ceil((floor_mean - TOL) * n) - 1
             floor_t = hi[codes.index(listed[pos + 1])] + 1 if pos + 1 < len(listed) else unlisted_hi + 1
-            lo[i] = min(lo[i], max(lo[i] + round(delta * n), floor_t))
+            lo[i] = min(lo[i], max(lo[i] - math.floor(-delta * n), floor_t))
     return lo, hi
 
 
