@@ -55,6 +55,16 @@ def _load_report(db: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+def _report_details(db: Path) -> dict[str, Any]:
+    """Per-step seconds (mart:<file> per mart), the marts a load re-ran, and the peak RSS after each step."""
+    report = _load_report(db)
+    return {
+        "step_seconds": {k: round(v, 3) for k, v in report.get("step_seconds", {}).items()},
+        "marts_run": report.get("marts_run", []),
+        "step_peak_rss_mib": report.get("step_peak_rss_mib", {}),
+    }
+
+
 def _remove_db(db: Path) -> None:
     for p in db.parent.glob(db.name + "*"):
         if p.is_file():
@@ -101,6 +111,7 @@ def per_feed(raw: Path, workdir: Path) -> dict[str, Any]:
     base = workdir / "feed-roster.duckdb"
     _remove_db(base)
     out["roster"] = {**_measure(_etl("build", "--raw", str(roster_raw), "--db", str(base)), "roster build")}
+    out["roster"].update(_report_details(base))
     out["roster"]["files"] = len(by_feed.get("roster", []))
     for feed in FEED_ORDER[1:]:
         files = by_feed.get(feed, [])
@@ -112,6 +123,7 @@ def per_feed(raw: Path, workdir: Path) -> dict[str, Any]:
             shutil.copy2(p, db.parent / p.name.replace(base.name, db.name, 1))
         res = _measure(_etl("load", "--feed", feed, "--db", str(db), *map(str, files)), f"{feed} load")
         res["files"] = len(files)
+        res.update(_report_details(db))
         out[feed] = res
         _remove_db(db)
     _remove_db(base)
