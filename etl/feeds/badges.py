@@ -11,8 +11,10 @@ import functools
 import hashlib
 import io
 import json
+import multiprocessing
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from etl.context import LoadContext, reference_table
+from etl.context import IdentityVault, LoadContext, reference_table
 from etl.feeds.base import FeedResult, FileRejected, QuarantineRow
 from etl.identity import normalize_email, staff_key_from_national_id
 from etl.openbadges import (
@@ -61,6 +63,8 @@ AWARD_COLUMNS = [
     "file_name",
     "row_number",
 ]
+_COL = {c: i for i, c in enumerate(AWARD_COLUMNS)}
+_ID, _SHA, _ROW = _COL["award_id"], _COL["content_sha256"], _COL["row_number"]
 # WebHR 表51 columns the parser needs; the others (names, staff numbers) are optional.
 WEBHR_REQUIRED = ("身分證統一編號", "證照名稱", "取得日期")
 LEVEL_TEXT = {
@@ -419,17 +423,17 @@ def _sha(obj: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _award_record(award: dict[str, Any]) -> dict[str, Any]:
+def _award_record(award: tuple[Any, ...]) -> dict[str, Any]:
     """What the quarantine keeps of a duplicate award: ids and dates, no recipient. (Keeping
     every raw document until the duplicate check would cost gigabytes at the national scale.)"""
     keys = ("award_id", "badge_code", "awarded_on", "valid_until", "source", "content_sha256")
-    return {k: str(award[k]) if award[k] is not None else None for k in keys}
+    return {k: str(award[_COL[k]]) if award[_COL[k]] is not None else None for k in keys}
 
 
 @dataclass
 class _Out:
     file_name: str
-    awards: list[dict[str, Any]] = field(default_factory=list)
+    awards: list[tuple[Any, ...]] = field(default_factory=list)  # AWARD_COLUMNS order
     quarantine: list[QuarantineRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     issuers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -446,23 +450,23 @@ class _Out:
         with different content -> every version quarantined as duplicate_conflict."""
         by_id: dict[str, list[int]] = {}
         for i, a in enumerate(self.awards):
-            by_id.setdefault(a["award_id"], []).append(i)
+            by_id.setdefault(a[_ID], []).append(i)
         drop: set[int] = set()
         for aid, idx in by_id.items():
             if len(idx) == 1:
                 continue
-            hashes = {self.awards[i]["content_sha256"] for i in idx}
+            hashes = {self.awards[i][_SHA] for i in idx}
             if len(hashes) == 1:
                 for i in idx[1:]:
                     drop.add(i)
-                    self.q(self.awards[i]["row_number"], "duplicate_identical",
-                           f"award id {aid} repeats row {self.awards[idx[0]]['row_number']} with identical content; ignored",
+                    self.q(self.awards[i][_ROW], "duplicate_identical",
+                           f"award id {aid} repeats row {self.awards[idx[0]][_ROW]} with identical content; ignored",
                            _award_record(self.awards[i]))  # fmt: skip
             else:
-                rows = [self.awards[i]["row_number"] for i in idx]
+                rows = [self.awards[i][_ROW] for i in idx]
                 for i in idx:
                     drop.add(i)
-                    self.q(self.awards[i]["row_number"], "duplicate_conflict",
+                    self.q(self.awards[i][_ROW], "duplicate_conflict",
                            f"award id {aid} appears in rows {rows} with different content",
                            _award_record(self.awards[i]))  # fmt: skip
         if drop:
@@ -471,7 +475,7 @@ class _Out:
     def tables(self) -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {}
         if self.awards:
-            df = pd.DataFrame(self.awards, columns=AWARD_COLUMNS)
+            df = pd.DataFrame.from_records(self.awards, columns=AWARD_COLUMNS)
             for col in ("awarded_on", "valid_until", "revoked_on"):
                 df[col] = pd.to_datetime(df[col]).dt.date
             out[STAGE_TABLE] = df
@@ -618,21 +622,21 @@ class _ObParser:
             revoked_on = doc.awarded_on  # the list gives no date: conservative, counted in a warning
             self.out.revoked_fallback += 1
         self.out.awards.append(
-            {
-                "award_id": doc.id,
-                "badge_code": code,
-                "staff_key": staff_key,
-                "awarded_on": doc.awarded_on,
-                "valid_until": doc.valid_until,
-                "revoked_on": revoked_on,
-                "revocation_reason": reason,
-                "source": source,
-                "verification": verification,
-                "content_sha256": sha or _sha(raw),
-                "level": None,
-                "file_name": self.out.file_name,
-                "row_number": row,
-            }
+            (
+                doc.id,  # award_id
+                code,  # badge_code
+                staff_key,  # staff_key
+                doc.awarded_on,  # awarded_on
+                doc.valid_until,  # valid_until
+                revoked_on,  # revoked_on
+                reason,  # revocation_reason
+                source,  # source
+                verification,  # verification
+                sha or _sha(raw),  # content_sha256
+                None,  # level
+                self.out.file_name,  # file_name
+                row,  # row_number
+            )
         )
 
     def signed(self, row: int, token: str, sha: str | None = None) -> None:
@@ -962,21 +966,21 @@ def _parse_webhr(path: Path, ctx: LoadContext) -> FeedResult:
             + hashlib.sha256(f"{staff_key}|{cert_code}|{level or ''}|{obtained}".encode()).hexdigest()[:32]
         )
         out.awards.append(
-            {
-                "award_id": aid,
-                "badge_code": cert_code,
-                "staff_key": staff_key,
-                "awarded_on": obtained,
-                "valid_until": valid,
-                "revoked_on": None,
-                "revocation_reason": None,
-                "source": "webhr51",
-                "verification": "webhr",
-                "content_sha256": _sha(content),
-                "level": level,
-                "file_name": path.name,
-                "row_number": row_no,
-            }
+            (
+                aid,  # award_id
+                cert_code,  # badge_code
+                staff_key,  # staff_key
+                obtained,  # awarded_on
+                valid,  # valid_until
+                None,  # revoked_on
+                None,  # revocation_reason
+                "webhr51",  # source
+                "webhr",  # verification
+                _sha(content),  # content_sha256
+                level,  # level
+                path.name,  # file_name
+                row_no,  # row_number
+            )
         )
     out.dedupe()
     return FeedResult(
@@ -993,8 +997,7 @@ def _parse_webhr(path: Path, ctx: LoadContext) -> FeedResult:
 # ------------------------------------------------------------------------------ entry points
 
 
-def parse(path: Path, ctx: LoadContext) -> FeedResult:
-    """Parse one badge file: OB2/OB3 .json / .jsonl documents or a WebHR 表51 .csv export."""
+def _parse_here(path: Path, ctx: LoadContext) -> FeedResult:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _parse_webhr(path, ctx)
@@ -1003,6 +1006,144 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
     if suffix == ".json":
         return _parse_json(path, ctx)
     raise FileRejected(path.name, f"unsupported file type {suffix!r} for the badges feed")
+
+
+def parse(path: Path, ctx: LoadContext) -> FeedResult:
+    """Parse one badge file: OB2/OB3 .json / .jsonl documents or a WebHR 表51 .csv export.
+
+    After `prefetch(paths, ctx)`, large files of that list are parsed ahead by worker processes
+    and this returns their result; anything else is parsed here."""
+    global _PREFETCH
+    if _PREFETCH is not None:
+        result = _PREFETCH.take(path, ctx)
+        if _PREFETCH.done:
+            _PREFETCH.close()
+            _PREFETCH = None
+        if result is not None:
+            return result
+    return _parse_here(path, ctx)
+
+
+# --------------------------------------------------------------------- parallel prefetching
+
+# Files at least this large go to the worker processes; smaller ones are parsed in-process.
+PREFETCH_FILE_BYTES = 4 * 1024 * 1024
+# Start workers only when the large files add up to this much (spawning a worker costs ~1-2 s
+# of imports plus a copy of the identity vault: a loss for the demo's few MB).
+PREFETCH_TOTAL_BYTES = 256 * 1024 * 1024
+PREFETCH_WORKERS = 2
+
+_WORKER_CTX: LoadContext | None = None
+_PREFETCH: _Prefetcher | None = None
+
+
+def _worker_init(secret: bytes, settings: Any, codebook_dir: Path, pairs: pd.DataFrame) -> None:
+    global _WORKER_CTX
+    vault = IdentityVault(Path("/nonexistent/identity-vault.parquet"))
+    vault.update(pairs)
+    _WORKER_CTX = LoadContext(secret=secret, vault=vault, settings=settings, codebook_dir=codebook_dir)
+
+
+def _worker_parse(path: str) -> tuple[str, Any]:
+    """("ok", FeedResult) | ("rejected", (file name, detail)) | ("error", None): a parser error
+    is re-raised by parsing the file again in the main process (same exception, same report)."""
+    assert _WORKER_CTX is not None
+    try:
+        return "ok", _parse_here(Path(path), _WORKER_CTX)
+    except FileRejected as exc:
+        return "rejected", (exc.file_name, exc.detail)
+    except Exception:
+        return "error", None
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path.resolve()), st.st_mtime_ns, st.st_size
+
+
+class _Prefetcher:
+    """Parses the large files of a known load order in PREFETCH_WORKERS processes, at most
+    PREFETCH_WORKERS + 1 files ahead (results are held in memory until taken)."""
+
+    def __init__(self, paths: list[Path], ctx: LoadContext) -> None:
+        mapping = ctx.vault.mapping()
+        self.ctx_key = (ctx.secret, id(mapping), len(mapping))
+        self.plan = [_stamp(p) for p in paths]
+        self.index: dict[tuple[str, int, int], int] = {}
+        for i, key in enumerate(self.plan):
+            self.index.setdefault(key, i)
+        self.next = 0
+        self.futures: dict[int, Future[tuple[str, Any]]] = {}
+        pairs = pd.DataFrame({"email": list(mapping.keys()), "staff_key": list(mapping.values())})
+        self.pool = ProcessPoolExecutor(
+            max_workers=PREFETCH_WORKERS,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(ctx.secret, ctx.settings, ctx.codebook_dir, pairs),
+        )
+        self._fill()
+
+    @property
+    def done(self) -> bool:
+        return self.next >= len(self.plan) and not self.futures
+
+    def _fill(self) -> None:
+        while self.next < len(self.plan) and len(self.futures) < PREFETCH_WORKERS + 1:
+            self.futures[self.next] = self.pool.submit(_worker_parse, self.plan[self.next][0])
+            self.next += 1
+
+    def take(self, path: Path, ctx: LoadContext) -> FeedResult | None:
+        """The worker's result for `path`, or None when it is not in the plan (a small file, or
+        one changed since): the caller then parses it itself."""
+        try:
+            idx = self.index.get(_stamp(path))
+        except OSError:
+            return None
+        if idx is None:
+            return None
+        for j in [j for j in self.futures if j < idx]:  # planned files the caller skipped
+            self.futures.pop(j).cancel()
+        fut = self.futures.pop(idx, None)
+        self.next = max(self.next, idx + 1)
+        self._fill()
+        mapping = ctx.vault.mapping()
+        if fut is None or (ctx.secret, id(mapping), len(mapping)) != self.ctx_key:
+            return None
+        try:
+            status, value = fut.result()
+        except Exception:  # a worker died (e.g. out of memory): parse in this process instead
+            return None
+        if status == "rejected":
+            raise FileRejected(*value)
+        return value if status == "ok" else None
+
+    def close(self) -> None:
+        for fut in self.futures.values():
+            fut.cancel()
+        self.futures.clear()
+        self.next = len(self.plan)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def prefetch(paths: Iterable[Path], ctx: LoadContext) -> bool:
+    """Announce the files about to be parsed, in order: when their large files are big enough
+    together, worker processes parse them ahead while the caller inserts earlier results.
+    Returns whether workers were started. Results are those of `parse` file by file."""
+    global _PREFETCH
+    if _PREFETCH is not None:
+        _PREFETCH.close()
+        _PREFETCH = None
+    big = []
+    for p in paths:
+        try:
+            if p.suffix.lower() in (".jsonl", ".csv") and p.stat().st_size >= PREFETCH_FILE_BYTES:
+                big.append(p)
+        except OSError:
+            continue
+    if not big or sum(p.stat().st_size for p in big) < PREFETCH_TOTAL_BYTES:
+        return False
+    _PREFETCH = _Prefetcher(big, ctx)
+    return True
 
 
 def derive(con: Any, ctx: LoadContext) -> list[str]:

@@ -426,3 +426,58 @@ def test_jsonl_lines_orjson_refuses_take_the_json_path(ctx: LoadContext, tmp_pat
     assert sorted(stage(res)["row_number"]) == [1, 2, 3]
     assert reasons(res) == [(4, "invalid_json")]
     assert res.quarantine[0].message.startswith("line 4 column 9: Expecting property name")
+
+
+def _frames_equal(a: FeedResult, b: FeedResult) -> None:
+    assert (a.file_name, a.encoding, a.rows_read, a.warnings) == (
+        b.file_name,
+        b.encoding,
+        b.rows_read,
+        b.warnings,
+    )
+    assert a.quarantine == b.quarantine
+    assert a.tables.keys() == b.tables.keys()
+    for name, frame in a.tables.items():
+        pd.testing.assert_frame_equal(frame, b.tables[name])
+
+
+def test_prefetch_workers_give_the_results_of_parse(
+    ctx: LoadContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files announced with prefetch() are parsed by worker processes; parse() returns the same
+    results as in-process parsing, re-raises a rejection, and copes with skipped or unplanned
+    files."""
+    paths = []
+    for n in range(4):
+        docs = [
+            _assertion(f"{HUB}/assertions/{n}-{i}", email=[BETH, CHEN, "x@example.org"][i % 3])
+            for i in range(6)
+        ]
+        docs.append('{"type": "Assertion", "id": ')
+        paths.append(_jsonl(tmp_path / f"assertions_20250{n + 1}.jsonl", docs))
+    bad = tmp_path / "webhr_table51_202605.csv"
+    bad.write_bytes("機關代碼,姓名,證照名稱\r\nC1001,林文,AI-900\r\n".encode("cp950"))
+    expected = {p: feed.parse(p, ctx) for p in paths}
+    monkeypatch.setattr(feed, "PREFETCH_FILE_BYTES", 0)
+    monkeypatch.setattr(feed, "PREFETCH_TOTAL_BYTES", 0)
+    order = [paths[0], bad, paths[1], paths[2], paths[3]]
+    assert feed.prefetch(order, ctx) is True
+    try:
+        _frames_equal(feed.parse(paths[0], ctx), expected[paths[0]])
+        with pytest.raises(FileRejected) as exc:
+            feed.parse(bad, ctx)
+        assert "身分證統一編號" in str(exc.value)
+        # paths[1] skipped by the caller (e.g. identical content already loaded)
+        _frames_equal(feed.parse(paths[2], ctx), expected[paths[2]])
+        _frames_equal(feed.parse(paths[3], ctx), expected[paths[3]])
+        assert feed._PREFETCH is None  # every planned file taken: workers stopped
+        _frames_equal(feed.parse(paths[1], ctx), expected[paths[1]])  # unplanned now: in-process
+    finally:
+        if feed._PREFETCH is not None:
+            feed._PREFETCH.close()
+            feed._PREFETCH = None
+
+
+def test_prefetch_stays_in_process_for_small_loads(ctx: LoadContext, tmp_path: Path) -> None:
+    p = _jsonl(tmp_path / "assertions_202507.jsonl", [_assertion(f"{HUB}/assertions/1")])
+    assert feed.prefetch([p], ctx) is False and feed._PREFETCH is None
