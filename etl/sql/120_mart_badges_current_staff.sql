@@ -31,7 +31,7 @@ awards AS (
     SELECT a.staff_key,
            list({'badge_code': a.badge_code, 'kind': b.kind, 'awarded_on': a.awarded_on,
                  'valid_until': a.valid_until, 'revoked_on': a.revoked_on}
-                ORDER BY a.badge_code, a.awarded_on, a.award_id) AS awards
+                ) AS awards
     FROM badge_award AS a
     JOIN badge_class AS b ON b.badge_code = a.badge_code
     WHERE a.staff_key IN (SELECT staff_key FROM staff)

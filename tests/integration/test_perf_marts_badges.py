@@ -170,3 +170,9 @@ def test_mart_audit_passes_on_the_build_and_finds_tampering(
     finally:
         con.close()
     assert problem in found
+
+
+def test_waves_from_mart_equal_plain(wh: db.Warehouse) -> None:
+    plain, mart = _both(wh, "ai_gap_waves", {})
+    _same(plain, mart)
+    assert set(plain["source"]) == {"survey", "selfassessment"}
