@@ -263,6 +263,13 @@ def _cell(value: Any, lang: str) -> str:
     return str(value)
 
 
+def _html_dict(tag: str, children: Any) -> dict[str, Any]:
+    """An html.<tag>(children) in Dash's wire format. A table body has hundreds of cells, and
+    constructing each as a Dash component costs ~13 µs against ~0.2 µs for this dict; Dash sends
+    both as the same JSON and the renderer treats them alike."""
+    return {"type": tag, "namespace": "dash_html_components", "props": {"children": children}}
+
+
 def accessible_table(
     df: pd.DataFrame,
     columns: Mapping[str, str],
@@ -279,7 +286,10 @@ def accessible_table(
     shown = df.head(max_rows)
     head = html.Thead(html.Tr([html.Th(columns[c], scope="col") for c in cols]))
     formatted = [[_cell(v, lang) for v in shown[c].tolist()] for c in cols]
-    body = html.Tbody([html.Tr([html.Td(col[i]) for col in formatted]) for i in range(len(shown))])
+    rows: list[Any] = [
+        _html_dict("Tr", [_html_dict("Td", col[i]) for col in formatted]) for i in range(len(shown))
+    ]
+    body = html.Tbody(rows)
     children: list[Any] = [
         html.Summary(t("common.table.show", lang)),
         dbc.Table(
