@@ -77,6 +77,14 @@ def _period_index(p: pd.Period) -> int:
     return p.year * 12 + p.month - 1
 
 
+def on_roster(people: pd.DataFrame, mi: int) -> np.ndarray:
+    """Who (of prepare_people's frame) is on the roster in month index `mi`: joined, not left,
+    and not in a roster gap."""
+    first, last = people["_first"].to_numpy(), people["_last"].to_numpy()
+    gs, ge = people["_gap_s"].to_numpy(), people["_gap_e"].to_numpy()
+    return (first <= mi) & (last >= mi) & ~((gs >= 0) & (gs <= mi) & (ge >= mi))
+
+
 def prepare_people(people: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """The roster's people with the columns the badge draws need (engagement, route, months)."""
     required = ["email", "national_id", "agency_code", "tier", "personnel_type", "is_direct_it"]
@@ -91,6 +99,10 @@ def prepare_people(people: pd.DataFrame, rng: np.random.Generator) -> pd.DataFra
     p["_eng"] = eng
     p["_first"] = _month_index(p["first_month"], 0)
     p["_last"] = _month_index(p["last_month"], 10**6)
+    # A roster gap (absent from gap_start to gap_end, back later): no badge is drawn in those
+    # months. Optional columns: a roster without them has no gaps.
+    for col, name in (("_gap_s", "gap_start"), ("_gap_e", "gap_end")):
+        p[col] = _month_index(p[name], -1) if name in p.columns else -1
     direct = p["is_direct_it"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
     p["_direct"] = direct
     tier = p["tier"].astype(str).to_numpy()
@@ -132,14 +144,12 @@ def draw_badge_awards(people: pd.DataFrame, total: int, rng: np.random.Generator
     route_mods = _route_modules()
     mlist = months()
     eng = people["_eng"].to_numpy()
-    first, last = people["_first"].to_numpy(), people["_last"].to_numpy()
     direct = people["_direct"].to_numpy()
     basic = people["tier"].astype(str).to_numpy() == "basic"
     route = people["_route"].to_numpy()
 
     def eligible(m: pd.Period) -> np.ndarray:
-        mi = _period_index(m)
-        active = (first <= mi) & (last >= mi)
+        active = on_roster(people, _period_index(m))
         # Phase 1: basic-level direct IT staff only; phase 2: everyone.
         return active & basic & direct if m < WIDEN else active
 
@@ -226,12 +236,13 @@ def draw_certifications(people: pd.DataFrame, total: int, rng: np.random.Generat
     weights = np.array([CERT_MONTH_WEIGHT[str(m)] for m in mlist])
     counts = np.floor(total * weights / weights.sum() + 0.5).astype(int)
     eng = people["_eng"].to_numpy()
-    first, last = people["_first"].to_numpy(), people["_last"].to_numpy()
+    first = people["_first"].to_numpy()
     route = people["_route"].to_numpy()
     frames = []
     for m, n_m in zip(mlist, counts, strict=True):
-        mi = _period_index(m)
-        idx = np.flatnonzero((first <= mi) & (last >= mi))
+        # Registered in a month on the roster; the exam itself may have been passed earlier
+        # (even in a roster gap: real data the marts count like any other award).
+        idx = np.flatnonzero(on_roster(people, _period_index(m)))
         if len(idx) == 0 or n_m == 0:
             continue
         w = (0.1 + eng[idx]) ** 2

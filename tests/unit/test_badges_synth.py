@@ -221,3 +221,35 @@ def test_same_seed_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert (a / "badges/ob2/assertions_202507.jsonl").read_bytes() != (
         c / "badges/ob2/assertions_202507.jsonl"
     ).read_bytes()
+
+
+def test_no_badge_in_a_roster_gap() -> None:
+    """People absent from the roster for a few months (and back later) get no badge awarded and
+    register no certification in those months; everyone else is unaffected by the rule."""
+    roster = fake_roster()
+    gap = np.zeros(len(roster), dtype=bool)
+    gap[::5] = True  # a fifth of the people away 2026-02..2026-04 (Timestamps, as the roster publishes)
+    roster["gap_start"] = pd.to_datetime(np.where(gap, "2026-02-01", None))
+    roster["gap_end"] = pd.to_datetime(np.where(gap, "2026-04-01", None))
+    people = plan.prepare_people(roster, np.random.default_rng(3))
+    assert int((people["_gap_s"] >= 0).sum()) == int(gap.sum())
+    mi = 2026 * 12 + 2  # 2026-03
+    assert not plan.on_roster(people, mi)[gap].any()
+    assert plan.on_roster(people, 2026 * 12 + 4)[gap].sum() > 0  # back in 2026-05
+    awards = plan.draw_badge_awards(people, 20000, np.random.default_rng(4))
+    in_gap = gap[awards["person"].to_numpy()] & awards["awarded_at"].between(
+        "2026-02-01", "2026-04-30 23:59:59"
+    )
+    assert not in_gap.any()
+    assert gap[awards["person"].to_numpy()].sum() > 0  # the same people do get badges outside the gap
+    certs = plan.draw_certifications(people, 5000, np.random.default_rng(5))
+    reg_gap = gap[certs["person"].to_numpy()] & certs["registered"].between(
+        "2026-02-01", "2026-04-30 23:59:59"
+    )
+    assert not reg_gap.any()
+    # Without the rule the same draw does put awards in the gap (the test can fail).
+    loose = people.assign(_gap_s=-1, _gap_e=-1)
+    again = plan.draw_badge_awards(loose, 20000, np.random.default_rng(4))
+    assert (
+        gap[again["person"].to_numpy()] & again["awarded_at"].between("2026-02-01", "2026-04-30 23:59:59")
+    ).any()
