@@ -594,9 +594,10 @@ def _download_bars(
 ) -> tuple[Any, Any]:
     lang, scope = current_lang(), common_svc.current_scope()
     filters, group_by = _state(ids_, values)
-    df = svc.priority_scores(scope, filters, group_by)
+    f = common_svc.resolve(scope, filters)  # clamped before the service cache key, as on screen
+    df = svc.priority_scores(scope, f, group_by)
     part = df[df["grp"].astype(str) == str(group)]
-    return _download(heatmap_table(part, group_by, lang), fmt, filters, scope, lang)
+    return _download(heatmap_table(part, group_by, lang), fmt, f, scope, lang)
 
 
 @callback(
@@ -616,7 +617,8 @@ def _download_compare(
 ) -> tuple[Any, Any]:
     lang, scope = current_lang(), common_svc.current_scope()
     filters, group_by = _state(ids_, values)
-    df = compare_data(scope, filters, group_by, mode or "groups", a, b)
+    f = common_svc.resolve(scope, filters)  # clamped before the service cache key, as on screen
+    df = compare_data(scope, f, group_by, mode or "groups", a, b)
     if df is None:
         return dash.no_update, t("priority.compare_same", lang)
-    return _download(compare_table(df, lang), fmt, filters, scope, lang)
+    return _download(compare_table(df, lang), fmt, f, scope, lang)

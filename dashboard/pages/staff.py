@@ -72,7 +72,10 @@ def layout(**query: Any) -> html.Div:
     ]
     controls = [
         # Always present (callbacks read it); a single-agency viewer has one choice.
-        _select("agency", _options(agencies, "agency", lang), f.agency, lang),
+        # A forged ?agency= outside the scope is not echoed back (the services ignore it anyway).
+        _select(
+            "agency", _options(agencies, "agency", lang), f.agency if f.agency in agencies else None, lang
+        ),
         _select("unit", _options(svc.staff_units(scope), "", lang), f.unit, lang),
         _select("tier", _options(["basic", "middle", "senior"], "tier", lang), f.tier, lang),
         _select(
@@ -122,14 +125,27 @@ def _filters(values: tuple[Any, ...]) -> svc.StaffFilters:
     return svc.StaffFilters.from_query(dict(zip(FILTER_KEYS, values, strict=True)))
 
 
+def _in_scope(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The filter values with an agency outside the viewer's scope dropped before any cache key is
+    built: a forged code then shares the viewer's own cache entries instead of adding one each."""
+    agencies = current_scope().agencies or ()
+    return tuple(
+        None if k == "agency" and v not in agencies else v for k, v in zip(FILTER_KEYS, values, strict=True)
+    )
+
+
 @callback(
     Output(ID("table-wrap"), "children"),
     Output(ID("kpis"), "children"),
     Output(ID("count"), "children"),
     *_FILTER_STATES,
 )
-@callback_cache(filters=None)  # its own filters; the service clamps the agency, the key has the scope
 def _update(*values: Any) -> tuple[Any, ...]:
+    return _render(*_in_scope(values))
+
+
+@callback_cache(filters=None)  # its own filters, clamped by _update; the key has the scope
+def _render(*values: Any) -> tuple[Any, ...]:
     scope = current_scope()
     lang = current_lang()
     f = _filters(values)
@@ -157,8 +173,10 @@ def _download(_: int, fmt: str, *values: Any) -> tuple[Any, Any]:
 
     scope = current_scope()
     lang = current_lang()
-    f = _filters(values)
-    table = svc.display_table(svc.staff_list(scope, f), svc.badge_catalog(scope), lang)
+    f = _filters(values)  # as sent: the export drops a forged agency and audits it as ignored
+    table = svc.display_table(
+        svc.staff_list(scope, _filters(_in_scope(values))), svc.badge_catalog(scope), lang
+    )
     payload, message = download_or_message(
         PAGE, table, fmt or "csv", f.to_dict(), scope, row_level=True, lang=lang
     )

@@ -4,11 +4,13 @@ codes, and no response may carry another agency's data."""
 
 from __future__ import annotations
 
-import base64
-import copy
 import json
+import logging
 import os
 import re
+import shutil
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +18,22 @@ from typing import Any
 
 import pytest
 
-from benchmarks.dashclient import CALLBACK_PATH, DashSession, FlaskTransport, login, split_output
+from benchmarks.dashclient import CALLBACK_PATH, DashSession, FlaskTransport, login
 from dashboard.auth import PAGE_ROLES, allowed_paths, may_open
 from dashboard.auth.users import DEMO_ACCOUNTS, UserStore
+from tests.integration.forge_replay import (
+    AGENCY_RE,
+    OFFICE_FORMATS,
+    ROUTER_OUTPUT,
+    Scanner,
+    cache_keys,
+    context,
+    decoded_text,
+    download_filename,
+    page_replays,
+    post,
+)
 
-AGENCY_RE = re.compile(r"(?<![A-Za-z0-9])[CMK]\d{4}(?![0-9])")
 ROLES_USERS = {
     "planner": "planner",
     "analyst": "analyst",
@@ -52,6 +65,10 @@ def access_app(
 ) -> Iterator[AccessApp]:
     tmp = tmp_path_factory.mktemp("access_app")
     db, kind = _warehouse(request, tmp)
+    # The forged-scope test downloads some 13,000 files, each audited with an fsync: on tmpfs
+    # when there is one, which makes the fsync free (the audit chain itself is unchanged).
+    shm = Path("/dev/shm")
+    audit_dir = Path(tempfile.mkdtemp(prefix="access-audit-", dir=shm)) if shm.is_dir() else tmp
     users = tmp / "users.json"
     UserStore(users).add_demo()
     from dashboard.app import create_app
@@ -62,10 +79,14 @@ def access_app(
         warehouse_path=db,
         secret_key="access-test-" + "x" * 32,
         users_file=users,
-        audit_log_path=tmp / "audit.jsonl",
+        audit_log_path=audit_dir / "audit.jsonl",
         demo_accounts=False,
     )
-    yield AccessApp(create_app(settings), db, kind, settings.audit_log_path)
+    try:
+        yield AccessApp(create_app(settings), db, kind, settings.audit_log_path)
+    finally:
+        if audit_dir != tmp:
+            shutil.rmtree(audit_dir, ignore_errors=True)
 
 
 def _client(access_app: AccessApp, user: str | None) -> FlaskTransport:
@@ -151,7 +172,7 @@ def _sql(sql: str) -> list[tuple[Any, ...]]:
     return list(get_warehouse().execute(sql).itertuples(index=False, name=None))
 
 
-def _agencies_with_data(db: Path) -> list[str]:
+def _agencies_with_data() -> list[str]:
     """Agencies with rows in the warehouse, most rows first (the likeliest to show up if leaked)."""
     tables = {r[0] for r in _sql("SELECT table_name FROM information_schema.tables")}
     counts: dict[str, int] = {}
@@ -164,120 +185,118 @@ def _agencies_with_data(db: Path) -> list[str]:
     return sorted((c for c in counts if c in names), key=lambda c: (-counts[c], c))
 
 
-def _forge_codes(db: Path, own: set[str]) -> list[str]:
-    """The other agencies to forge: every agency with data when ACCESS_FORGE_AGENCIES=all (the
-    nightly run), else the other demo HR agency plus the N (default 12) agencies with the most
-    data, which keeps the CI run within minutes on two shared cores."""
-    others = [c for c in _agencies_with_data(db) if c not in own]
-    setting = os.environ.get("ACCESS_FORGE_AGENCIES", "12")
-    if setting == "all":
-        return others
+def _forge_codes(own: set[str]) -> tuple[list[str], list[str]]:
+    """(codes forged in JSON and CSV, codes forged in XLSX and ODS).
+
+    Every other agency with data in the warehouse is forged into every data callback, the page
+    URL and every CSV download (ACCESS_FORGE_AGENCIES=N: the other demo HR agency plus the N
+    largest, for a quick local run). XLSX and ODS, whose writers are slow, are forged with the
+    other demo HR agency plus the ACCESS_FORGE_OFFICE (default 12) agencies with the most data:
+    the scope is applied to the table before any formatting (services clamp, export clamps the
+    frame again), so the three formats of one request carry the same rows; the office formats
+    only have to show that their writers add nothing (metadata sheet, labels) beyond the table."""
     demo_hr = [a for _, (_, ags) in DEMO_ACCOUNTS.items() for a in ags if a not in own]
-    return list(dict.fromkeys([*demo_hr, *others[: int(setting)]]))
+    others = [c for c in _agencies_with_data() if c not in own]
+    setting = os.environ.get("ACCESS_FORGE_AGENCIES", "all")
+    if setting != "all":
+        others = list(dict.fromkeys([*demo_hr, *others[: int(setting)]]))
+    office = list(dict.fromkeys([*demo_hr, *others[: int(os.environ.get("ACCESS_FORGE_OFFICE", "12"))]]))
+    return others, office
 
 
-def _agency_names(db: Path) -> dict[str, tuple[str, str]]:
+def _agency_names() -> dict[str, tuple[str, str]]:
     return {r[0]: (r[1], r[2]) for r in _sql("SELECT agency_code, name_zh, name_en FROM agency")}
 
 
-def _forge(body: dict[str, Any], code: str) -> tuple[dict[str, Any], int]:
-    """A copy of a callback body with every agency-bearing input/state value set to `code`."""
-    out = copy.deepcopy(body)
-    hits = 0
-
-    def visit(items: Any) -> None:
-        nonlocal hits
-        if isinstance(items, list):
-            for it in items:
-                visit(it)
-        elif isinstance(items, dict) and "id" in items:
-            cid = items["id"]
-            text = json.dumps(cid) if isinstance(cid, dict) else str(cid)
-            if "agency" in text and items.get("property") == "value":
-                items["value"] = [code] if isinstance(items.get("value"), list) else code
-                hits += 1
-
-    visit(out.get("inputs"))
-    visit(out.get("state"))
-    return out, hits
+def _audit_events(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _foreign(text: str, own: set[str], forged: str, names: dict[str, tuple[str, str]]) -> list[str]:
-    found = sorted(set(AGENCY_RE.findall(text)) - own)
-    own_names = " ".join(n for c in own for n in names.get(c, ("", "")))
-    for name in names.get(forged, ()):
-        if name and len(name) >= 4 and name in text and name not in own_names:
-            found.append(name)
-    return found
+HR_PAGES = [p for p in allowed_paths("agency_hr") if p != "/"]
 
 
-def _download_bodies(session: DashSession) -> list[dict[str, Any]]:
-    """Bodies for every download callback on the page, as if its button had been clicked."""
-    bodies = []
-    for cb in session.callbacks:
-        outs = split_output(cb["output"])
-        if not any(p == "data" and "download" in c for c, p in outs):
-            continue
-        if not session._runnable(cb):
-            continue
-        body = session._body(cb, set())
-        for item in body["inputs"]:
-            if isinstance(item, dict) and item.get("property") == "n_clicks":
-                item["value"] = 1
-                body["changedPropIds"] = [f"{item['id']}.n_clicks"]
-        bodies.append(body)
-    return bodies
-
-
-def _payload_text(resp_json: dict[str, Any]) -> str:
-    """The response as text, with base64 downloads decoded (CSV text; XLSX/ODS are zips)."""
-    text = json.dumps(resp_json, ensure_ascii=False)
-    for props in (resp_json.get("response") or {}).values():
-        data = props.get("data") if isinstance(props, dict) else None
-        if isinstance(data, dict) and data.get("base64") and str(data.get("filename", "")).endswith(".csv"):
-            text += base64.b64decode(data["content"]).decode("utf-8-sig", errors="replace")
-    return text
-
-
+@pytest.mark.parametrize("path", HR_PAGES)
 @pytest.mark.parametrize("user", ["hr-central", "hr-county"])
-def test_forged_agency_never_returns_other_agencies(access_app: AccessApp, user: str) -> None:
+def test_forged_agency_never_returns_other_agencies(
+    access_app: AccessApp, user: str, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As each HR account, on each page it may open: every request that carries an agency value
+    (the URL through the pages router, every data callback, every download with each table
+    choice) is replayed with every other agency's code. No response, and no decoded CSV, XLSX
+    or ODS file, names another agency; forged codes land on the viewer's own cache entries
+    (the filters are clamped before the key is built, so the 2nd..Nth forged code add no cache
+    entry); every forged download is audited with the ignored agency."""
+    from dashboard import cache
+
+    # Thousands of requests: the per-request access log is not what this test checks.
+    caplog.set_level(logging.WARNING, logger="dashboard.request")
     own = set(DEMO_ACCOUNTS[user][1])
-    names = _agency_names(access_app.warehouse)
-    others = _forge_codes(access_app.warehouse, own)
-    client = _client(access_app, user)
-    replayed = forged_requests = 0
-    for path in allowed_paths("agency_hr"):
-        session = DashSession(client)
-        records = session.load(path + "?lang=en")
-        assert not session.errors, (path, session.errors)
-        # what the page shows with no forging at all: only the viewer's own agency
-        page_text = json.dumps(session.layout, ensure_ascii=False) + json.dumps(
-            [session.index[k] for k in session.index], ensure_ascii=False, default=str
-        )
-        leaked = sorted(set(AGENCY_RE.findall(page_text)) - own)
-        assert not leaked, (user, path, leaked[:10])
-        bodies = [r.body for r in records if r.status == 200] + _download_bodies(session)
-        for body in bodies:
-            _, hits = _forge(body, "X0000")
-            if not hits:
-                continue  # nothing to forge; its unforged response was checked with the page
-            replayed += 1
-            for code in others:
-                forged, _ = _forge(body, code)
-                resp = client.post_json(CALLBACK_PATH, forged)
-                forged_requests += 1
-                if resp.status == 204:
-                    continue
-                assert resp.status in (200, 403), (
-                    user,
-                    path,
-                    body["output"],
-                    code,
-                    resp.status,
-                    resp.body[:300],
-                )
-                if resp.status == 200:
-                    foreign = _foreign(_payload_text(resp.json()), own, code, names)
-                    assert not foreign, (user, path, body["output"], code, foreign[:10])
-    assert replayed > 0 and forged_requests >= replayed
-    print(f"{user}: {replayed} callbacks, {forged_requests} forged requests, {len(others)} other agencies")
+    scanner = Scanner(own, _agency_names())
+    others, office = _forge_codes(own)
+    transport = _client(access_app, user)
+    session = DashSession(transport)
+    records = session.load(path + "?lang=en")
+    assert not session.errors, (user, path, session.errors)
+    # what the page shows with no forging at all: only the viewer's own agency
+    page_text = json.dumps(session.layout, ensure_ascii=False) + json.dumps(
+        [session.index[k] for k in session.index], ensure_ascii=False, default=str
+    )
+    leaked = sorted(set(AGENCY_RE.findall(page_text)) - own)
+    assert not leaked, (user, path, leaked[:10])
+
+    router = next((r.body for r in records if ROUTER_OUTPUT in r.output and r.status == 200), None)
+    assert router is not None, (user, path, "the pages router did not answer")
+    replays = page_replays(session, router)
+    assert replays[0].name == ROUTER_OUTPUT
+    backend = cache._backend
+    assert backend is not None, "the service cache is on in the app under test"
+    audit_before = len(_audit_events(access_app.audit_log))
+    client = transport.client
+    forged = files = 0
+    seconds: dict[str, float] = {}
+    for replay in replays:
+        t0 = time.perf_counter()
+        codes = office if replay.fmt in OFFICE_FORMATS else others
+        texts: dict[bytes, str] = {}  # a repeated response is scanned for codes once
+        keys_after_first: set[str] = set()
+        for i, code in enumerate(codes):
+            status, raw = post(client, replay.body(code))
+            forged += 1
+            assert status in (200, 204) or (status == 403 and replay.name != ROUTER_OUTPUT), (
+                user,
+                path,
+                replay.name,
+                code,
+                status,
+                raw[:300],
+            )
+            if status == 200:
+                text = texts.get(raw)
+                if text is None:
+                    text = decoded_text(raw)
+                    found = sorted(set(AGENCY_RE.findall(text)) - own)
+                    assert not found, (user, path, replay.name, code, found[:10], context(text, found))
+                    if not replay.download:
+                        texts[raw] = text
+                # the forged agency's name, in this very response
+                found = scanner.foreign(text, code)
+                assert not found, (user, path, replay.name, code, found[:10], context(text, found))
+                name = download_filename(raw) if replay.download else None
+                if name is not None:
+                    files += 1
+                    assert replay.fmt is None or name.endswith("." + replay.fmt), (replay.name, name)
+            if i == 0:
+                keys_after_first = cache_keys(backend)
+        seconds[replay.name] = time.perf_counter() - t0
+        new_keys = cache_keys(backend) - keys_after_first
+        assert not new_keys, (user, path, replay.name, "forged codes missed the clamped cache", len(new_keys))
+    # every forged download that produced a file was audited, with the forged code kept
+    exports = [e for e in _audit_events(access_app.audit_log)[audit_before:] if e.get("event") == "export"]
+    assert len(exports) == files, (user, path, len(exports), files)
+    assert all(e.get("ignored_agency") not in own for e in exports)
+    assert forged >= len(others)
+    slowest = ", ".join(f"{k[:60]} {v:.1f}s" for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])[:3])
+    print(f"{user} {path}: {len(replays)} requests x {len(others)} agencies, {forged} forged, {files} files;")
+    print(f"  {sum(seconds.values()):.1f}s, slowest: {slowest}")
