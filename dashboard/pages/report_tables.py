@@ -36,8 +36,8 @@ FOOTNOTES: dict[int, tuple[str, ...]] = {
     20: ("fn_d7", "fn_k5", "fn_d10"),
     21: ("fn_d7", "fn_k5", "fn_n8", "fn_local_n"),
     22: ("fn_d7", "fn_k5", "fn_n14", "fn_local_n"),
-    23: ("fn_d1", "fn_middle_pooled", "fn_d13", "fn_d14_senior"),
-    24: ("fn_d1", "fn_middle_pooled", "fn_d12", "fn_d13", "fn_d14_senior", "fn_d14_copy"),
+    23: ("fn_d1", "fn_middle_pooled", "fn_d13", "fn_d14_senior", "fn_ties"),
+    24: ("fn_d1", "fn_middle_pooled", "fn_d12", "fn_d13", "fn_d14_senior", "fn_d14_copy", "fn_ties"),
     25: ("fn_d1", "fn_middle_pooled", "fn_d12", "fn_d13", "fn_d14_senior", "fn_ties"),
 }
 
