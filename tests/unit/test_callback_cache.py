@@ -58,10 +58,11 @@ class World:
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    saved = cache._backend  # another module's app may have configured the process-wide cache
     w = World(monkeypatch)
     yield w
     cache.clear_cache()
-    cache.disable_cache()
+    cache._backend = saved
 
 
 def _render(world: World) -> Any:
