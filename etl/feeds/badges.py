@@ -280,7 +280,7 @@ class RecipientMatcher:
         )
         salt_tbl = pa.table({"salt": pa.array(salt_list, pa.string())})
         want = pa.table({"h": pa.array(sorted(self._scanned), pa.string())})
-        con = duckdb.connect()
+        con = duckdb.connect(config={"enable_progress_bar": False, "threads": 1})
         try:
             con.register("_vault", vault)
             con.register("_salts", salt_tbl)
@@ -1027,7 +1027,7 @@ def parse(path: Path, ctx: LoadContext) -> FeedResult:
 # --------------------------------------------------------------------- parallel prefetching
 
 # Files at least this large go to the worker processes; smaller ones are parsed in-process.
-PREFETCH_FILE_BYTES = 4 * 1024 * 1024
+PREFETCH_FILE_BYTES = 1024 * 1024
 # Start workers only when the large files add up to this much (spawning a worker costs ~1-2 s
 # of imports plus a copy of the identity vault: a loss for the demo's few MB).
 PREFETCH_TOTAL_BYTES = 256 * 1024 * 1024
