@@ -280,8 +280,9 @@ class RecipientMatcher:
         )
         salt_tbl = pa.table({"salt": pa.array(salt_list, pa.string())})
         want = pa.table({"h": pa.array(sorted(self._scanned), pa.string())})
-        con = duckdb.connect(config={"enable_progress_bar": False, "threads": 1})
+        con = duckdb.connect(config={"threads": 1})
         try:
+            con.execute("SET enable_progress_bar = false")
             con.register("_vault", vault)
             con.register("_salts", salt_tbl)
             con.register("_want", want)
