@@ -272,6 +272,10 @@ _SQL_CREATES = re.compile(
     + _SQL_NAME,
     re.I,
 )
+_SQL_CREATES_TEMP = re.compile(
+    r"\bCREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _SQL_NAME,
+    re.I,
+)
 _SQL_WRITES = re.compile(
     r"\b(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
     r"|INSERT\s+(?:OR\s+(?:REPLACE|IGNORE)\s+)?INTO\s+|UPDATE\s+|DELETE\s+FROM\s+|ALTER\s+TABLE\s+"
@@ -305,6 +309,7 @@ class MartFile:
     path: Path
     creates: frozenset[str]
     reads: frozenset[str]  # base tables and views, views expanded to the tables they read
+    temporary: frozenset[str] = frozenset()  # temp tables among `creates` (never in the file)
 
     @property
     def name(self) -> str:
@@ -345,7 +350,12 @@ def mart_dependencies(con: duckdb.DuckDBPyConnection, paths: Sequence[Path]) -> 
         return seen
 
     return [
-        MartFile(p, frozenset(creates[p]), frozenset(expand((sql_names(texts[p]) & known) - creates[p])))
+        MartFile(
+            p,
+            frozenset(creates[p]),
+            frozenset(expand((sql_names(texts[p]) & known) - creates[p])),
+            frozenset(m.group(1).lower() for m in _SQL_CREATES_TEMP.finditer(_sql_code(texts[p]))),
+        )
         for p in paths
     ]
 
@@ -359,7 +369,7 @@ def marts_to_run(
     changed = set(changed)
     for mart in marts:
         stale = previous_sql.get(mart.path.name) != _sql_sha(mart.path)
-        missing = not {t for t in mart.creates if not t.startswith("_")} <= existing
+        missing = not (mart.creates - mart.temporary) <= existing
         if stale or missing or mart.reads & changed:
             todo.append(mart)
             changed |= mart.creates

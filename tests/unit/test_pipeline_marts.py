@@ -80,6 +80,7 @@ def test_reads_expand_views_and_earlier_marts(con: duckdb.DuckDBPyConnection, tm
     assert deps["110_mart_a"].reads == {"staff_month", "staff_history", "badge_award"}
     assert deps["110_mart_a"].creates == {"mart_a"}
     assert deps["111_mart_b"].reads == {"mart_a"}  # its own temp table and the CTE are not inputs
+    assert deps["111_mart_b"].temporary == {"_b"} and deps["110_mart_a"].temporary == frozenset()
     assert deps["112_mart_c"].reads == {"selfassessment_item"}
 
 
@@ -87,7 +88,7 @@ def test_marts_to_run_follows_changes_sql_and_missing_tables(tmp_path: Path) -> 
     paths = [_write(tmp_path, f"11{i}_mart_{n}.sql", f"-- {n}") for i, n in enumerate("abcd")]
     marts = [
         MartFile(paths[0], frozenset({"mart_a"}), frozenset({"staff_history", "badge_award"})),
-        MartFile(paths[1], frozenset({"mart_b", "_tmp_b"}), frozenset({"mart_a"})),
+        MartFile(paths[1], frozenset({"mart_b", "tmp_b"}), frozenset({"mart_a"}), frozenset({"tmp_b"})),
         MartFile(paths[2], frozenset({"mart_c"}), frozenset({"selfassessment_item"})),
         MartFile(paths[3], frozenset({"mart_d"}), frozenset({"survey_respondent"})),
     ]
