@@ -31,7 +31,7 @@ awards AS (
     SELECT a.staff_key,
            list({'badge_code': a.badge_code, 'kind': b.kind, 'awarded_on': a.awarded_on,
                  'valid_until': a.valid_until, 'revoked_on': a.revoked_on}
-                ) AS awards
+                ORDER BY a.award_id) AS awards  -- a stable order: every build gives the same lists
     FROM badge_award AS a
     JOIN badge_class AS b ON b.badge_code = a.badge_code
     WHERE a.staff_key IN (SELECT staff_key FROM staff)

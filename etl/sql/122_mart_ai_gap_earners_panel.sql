@@ -4,7 +4,7 @@
 --          (mart_ai_gap_earners), summed per cell of first-wave attributes. Same rules as the
 --          former inline query of dashboard/queries/ai_gap_earners.sql; every ordered pair of waves
 --          is present (a later -> earlier or same-wave pair has no earners). n is exact; sum_d and
---          sum_d2 are float sums whose last bits may differ from a per-person sum.
+--          sum_d2 are float sums in staff_key order (their last bits may differ from another order).
 -- Grain: one row per wave_from x wave_to x agency_code x gov_level x tier x personnel_type x earner.
 -- Parameters: none (rebuilt after every build or load).
 CREATE OR REPLACE TABLE mart_ai_gap_earners_panel AS
@@ -20,8 +20,9 @@ panel AS (
 SELECT p.wave_from, p.wave_to, p.agency_code, p.gov_level, p.tier, p.personnel_type,
        e.staff_key IS NOT NULL AS earner,
        count(*) AS n,
-       sum(p.delta) AS sum_d,
-       sum(p.delta * p.delta) AS sum_d2
+       -- ordered sums: the same last bit in every build and load (summation order is fixed)
+       sum(p.delta ORDER BY p.staff_key) AS sum_d,
+       sum(p.delta * p.delta ORDER BY p.staff_key) AS sum_d2
 FROM panel AS p
 LEFT JOIN mart_ai_gap_earners AS e
   ON e.wave_from = p.wave_from AND e.wave_to = p.wave_to AND e.staff_key = p.staff_key

@@ -123,7 +123,7 @@ def test_staff_list_from_staff_mart_equals_plain(wh: db.Warehouse) -> None:
     assert held > 100
 
 
-AUDIT = Path(__file__).resolve().parents[2] / "etl" / "checks" / "mart_badges_cells.sql"
+AUDIT = Path(__file__).resolve().parents[2] / "etl" / "sql" / "129_mart_badges_audit.sql"
 
 
 @pytest.mark.parametrize(
@@ -138,12 +138,12 @@ AUDIT = Path(__file__).resolve().parents[2] / "etl" / "checks" / "mart_badges_ce
             "coverage_badge_cell_outside_roster_or_inconsistent",
         ),
         (
-            "DELETE FROM mart_badges_coverage_badge WHERE rowid IN "
-            "(SELECT rowid FROM mart_badges_coverage_badge WHERE group_by = 'badge' LIMIT 1)",
-            "coverage_badge_cells_differ_from_holding",
+            "UPDATE mart_badges_coverage SET holders_any = holders_any + 1 WHERE rowid IN "
+            "(SELECT min(rowid) FROM mart_badges_coverage WHERE holders_any > 0)",
+            "coverage_badge_cells_disagree_with_coverage",
         ),
         (
-            "UPDATE mart_badges_monthly SET n = n + 1 WHERE event = 'issued' AND rowid IN "
+            "UPDATE mart_badges_monthly SET n = n + 1 WHERE rowid IN "
             "(SELECT min(rowid) FROM mart_badges_monthly WHERE event = 'issued')",
             "monthly_issued_differs_from_awards",
         ),
@@ -153,7 +153,7 @@ AUDIT = Path(__file__).resolve().parents[2] / "etl" / "checks" / "mart_badges_ce
         ),
     ],
 )
-def test_mart_audit_passes_on_the_build_and_finds_tampering(
+def test_mart_audit_passes_on_the_build_and_fails_on_tampering(
     demo_warehouse: Path, tmp_path: Path, tamper: str, problem: str
 ) -> None:
     import shutil
@@ -164,12 +164,13 @@ def test_mart_audit_passes_on_the_build_and_finds_tampering(
     shutil.copy(demo_warehouse, copy)
     con = duckdb.connect(str(copy))
     try:
-        assert con.execute(AUDIT.read_text(encoding="utf-8")).fetchall() == []
+        con.execute(AUDIT.read_text(encoding="utf-8")).fetchall()  # passes: no error
+        assert con.execute("SELECT count(*) FROM mart_badges_audit").fetchall() == [(0,)]
         con.execute(tamper)
-        found = [r[0] for r in con.execute(AUDIT.read_text(encoding="utf-8")).fetchall()]
+        with pytest.raises(duckdb.Error, match=problem):
+            con.execute(AUDIT.read_text(encoding="utf-8")).fetchall()
     finally:
         con.close()
-    assert problem in found
 
 
 def test_waves_from_mart_equal_plain(wh: db.Warehouse) -> None:
