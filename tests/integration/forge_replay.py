@@ -40,6 +40,7 @@ class Replay:
     template: str  # the body as JSON text, PLACEHOLDER where the agency goes
     download: bool
     fmt: str | None = None  # download format (None: the page's default)
+    other_table: bool = False  # a download of a table other than the picker's default
 
     def body(self, code: str) -> bytes:
         return self.template.replace(json.dumps(PLACEHOLDER)[1:-1], code).encode("utf-8")
@@ -63,10 +64,13 @@ class Scanner:
             if code not in self.own
         }
 
-    def foreign(self, text: str, forged: str) -> list[str]:
-        found = sorted(set(AGENCY_RE.findall(text)) - self.own)
-        found += [n for n in self._forged_names.get(forged, ()) if n in text]
-        return found
+    def codes(self, text: str) -> list[str]:
+        """Agency codes in the text other than the viewer's own."""
+        return sorted(set(AGENCY_RE.findall(text)) - self.own)
+
+    def forged_names(self, text: str, forged: str) -> list[str]:
+        """The forged agency's Chinese or English name, where the text has it."""
+        return [n for n in self._forged_names.get(forged, ()) if n in text]
 
 
 def _agency_item(item: Any) -> bool:
@@ -138,37 +142,48 @@ def page_replays(session: DashSession, router_body: dict[str, Any] | None) -> li
             continue
         tables = _find(body["state"], lambda cid, prop: cid.endswith("dl-table") and prop == "value")
         choices: list[Any] = [None]
+        default = tables[0].get("value") if tables else None
         if tables:
             options = session.index.get(str(tables[0]["id"]), {}).get("options") or []
-            choices = [o["value"] if isinstance(o, dict) else o for o in options] or [None]
+            values = [o["value"] if isinstance(o, dict) else o for o in options]
+            default = default if default in values else (values[0] if values else None)
+            choices = sorted(values, key=lambda v: v != default) or [None]  # the default first
         formats = _find(body["state"], lambda cid, prop: "format" in cid and prop == "value")
         for choice in choices:
             if tables and choice is not None:
                 tables[0]["value"] = choice
             label = cb["output"] + (f" [{choice}]" if choice is not None else "")
+            other = bool(tables) and choice != default
             if formats:
                 formats[0]["value"] = "csv"
-            out.append(Replay(label, json.dumps(body), download=True, fmt="csv" if formats else None))
+            csv = "csv" if formats else None
+            out.append(Replay(label, json.dumps(body), download=True, fmt=csv, other_table=other))
             for fmt in OFFICE_FORMATS if formats else ():
                 formats[0]["value"] = fmt
-                out.append(Replay(f"{label} {fmt}", json.dumps(body), download=True, fmt=fmt))
+                out.append(
+                    Replay(f"{label} {fmt}", json.dumps(body), download=True, fmt=fmt, other_table=other)
+                )
             if formats:
                 formats[0]["value"] = "csv"
     return out
 
 
-def decoded_text(raw: bytes) -> str:
-    """A callback response as text: the JSON with non-ASCII unescaped, plus every download's
-    decoded content (CSV text; every XML part of an XLSX/ODS zip but its theme and styles)."""
+def decoded_text(raw: bytes) -> tuple[str, str | None]:
+    """(a callback response as text, the downloaded file's name or None): the JSON with non-ASCII
+    unescaped, plus every download's decoded content (CSV text; every XML part of an XLSX/ODS zip
+    but its theme and styles)."""
     data = json.loads(raw)
     parts = [json.dumps(data, ensure_ascii=False)]
+    filename = None
     for props in (data.get("response") or {}).values():
         payload = props.get("data") if isinstance(props, dict) else None
         if not (isinstance(payload, dict) and payload.get("base64")):
             continue
         content = base64.b64decode(payload["content"])
-        name = str(payload.get("filename", ""))
-        if name.endswith(".csv"):
+        filename = str(payload.get("filename", ""))
+        # base64 text can spell a code by chance ('+K4044/'): the JSON is scanned without it
+        parts[0] = parts[0].replace(payload["content"], "")
+        if filename.endswith(".csv"):
             parts.append(content.decode("utf-8-sig", errors="replace"))
         else:
             with zipfile.ZipFile(io.BytesIO(content)) as zf:
@@ -177,16 +192,7 @@ def decoded_text(raw: bytes) -> str:
                     for member in zf.namelist()
                     if member.endswith(".xml") and not _STYLE_PART.search(member)
                 ]
-            parts.append(name)
-    return "\n".join(parts)
-
-
-def download_filename(raw: bytes) -> str | None:
-    for props in (json.loads(raw).get("response") or {}).values():
-        payload = props.get("data") if isinstance(props, dict) else None
-        if isinstance(payload, dict) and payload.get("filename"):
-            return str(payload["filename"])
-    return None
+    return "\n".join(parts), filename
 
 
 def post(client: Any, data: bytes) -> tuple[int, bytes]:
