@@ -81,9 +81,18 @@ def access_app(
         audit_log_path=audit_dir / "audit.jsonl",
         demo_accounts=False,
     )
+    from dashboard import cache
+    from dashboard import db as warehouse_db
+
+    # create_app sets process-wide state (the service cache backend, the warehouse): put back what
+    # was there, so later tests in this worker (unit tests with their own warehouse) are unaffected.
+    saved = (cache._backend, warehouse_db._instance)
     try:
         yield AccessApp(create_app(settings), db, kind, settings.audit_log_path)
     finally:
+        if warehouse_db._instance is not None and warehouse_db._instance is not saved[1]:
+            warehouse_db._instance.close()
+        cache._backend, warehouse_db._instance = saved
         if audit_dir != tmp:
             shutil.rmtree(audit_dir, ignore_errors=True)
 
