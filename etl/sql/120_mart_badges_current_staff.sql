@@ -6,7 +6,7 @@
 --          agency, so a query for a few agencies reads only their row groups.
 --          RESTRICTED like staff_restricted: read only by dashboard/queries/staff_list.sql (always
 --          filtered to the viewer's agencies) and, without the restricted columns, by
---          badges_expiring.sql.
+--          123_mart_badges_current_award.sql.
 -- Grain: one row per staff_key on the latest roster month (stretches do not overlap).
 -- Parameters: none (rebuilt after every build or load).
 CREATE OR REPLACE TABLE mart_badges_current_staff AS

@@ -1,5 +1,5 @@
 -- Purpose: self-check of the badge cell marts, run as the last mart of every build and load: the
---          funnel, route/badge coverage, monthly and current-staff marts (117-120) agree with the
+--          funnel, route/badge coverage, monthly and current-staff/award marts (117-120, 123) agree with the
 --          coverage mart (110) and their sources. Every funnel and route/badge coverage cell is a
 --          roster cell of mart_badges_coverage and counts at most its headcount; per month and
 --          cell, the badge-level coverage counts bracket the coverage mart's holder counts (max
@@ -7,7 +7,7 @@
 --          independent computations of the same people); the monthly 'issued' events add up to
 --          mart_badges_award; mart_badges_current_staff has one row per person of the latest
 --          roster month (the headcount of that month) and every award of a known badge class of
---          them. A disagreement fails the step (nothing is published), like a failed audit. It is
+--          them, and mart_badges_current_award has exactly those awards. A disagreement fails the step (nothing is published), like a failed audit. It is
 --          a mart, not an etl/checks audit, because the audits also run on warehouses built from
 --          other SQL folders, where these marts do not exist.
 -- Grain: mart_badges_audit: one row per failed check (none when the marts agree).
@@ -56,6 +56,7 @@ latest AS (
            (SELECT coalesce(sum(headcount), 0) FROM mart_badges_coverage
              WHERE month = (SELECT max(month) FROM roster_month)) AS headcount,
            (SELECT coalesce(sum(len(awards)), 0) FROM mart_badges_current_staff) AS awards,
+           (SELECT count(*) FROM mart_badges_current_award) AS flat_awards,
            (SELECT count(*) FROM badge_award AS a JOIN badge_class AS bc ON bc.badge_code = a.badge_code
              WHERE a.staff_key IN (SELECT staff_key FROM mart_badges_current_staff)) AS source_awards
 )
@@ -69,7 +70,9 @@ SELECT 'monthly_issued_differs_from_awards', cells - source FROM issued WHERE ce
 UNION ALL
 SELECT 'current_staff_differs_from_latest_headcount', people - headcount FROM latest WHERE people <> headcount
 UNION ALL
-SELECT 'current_staff_awards_differ_from_badge_award', awards - source_awards FROM latest WHERE awards <> source_awards;
+SELECT 'current_staff_awards_differ_from_badge_award', awards - source_awards FROM latest WHERE awards <> source_awards
+UNION ALL
+SELECT 'current_award_rows_differ_from_current_staff', flat_awards - awards FROM latest WHERE flat_awards <> awards;
 
 SELECT CASE WHEN count(*) > 0
             THEN error('mart_badges_audit: ' || string_agg(problem || ' (' || detail || ')', ', '))
