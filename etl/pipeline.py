@@ -673,6 +673,11 @@ class _Run:
 
     def load_files(self, feed: str, paths: Sequence[Path], progress: bool | None) -> None:
         t0 = time.perf_counter()
+        # A feed may parse large files ahead in worker processes (badges: etl/feeds/badges.py
+        # `prefetch`); `parse` then returns those results file by file, in this order.
+        prefetch = getattr(self.module(feed), "prefetch", None)
+        if prefetch is not None:
+            prefetch(list(paths), self.ctx)
         for path in tqdm(
             paths, desc=f"load {feed}", unit="file", file=sys.stderr, disable=_tqdm_disable(progress)
         ):
