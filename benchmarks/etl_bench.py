@@ -59,6 +59,7 @@ def _report_details(db: Path) -> dict[str, Any]:
     """Per-step seconds (mart:<file> per mart), the marts a load re-ran, and the peak RSS after each step."""
     report = _load_report(db)
     return {
+        "feed_seconds": {k: round(v, 3) for k, v in report.get("feed_seconds", {}).items()},
         "step_seconds": {k: round(v, 3) for k, v in report.get("step_seconds", {}).items()},
         "marts_run": report.get("marts_run", []),
         "step_peak_rss_mib": report.get("step_peak_rss_mib", {}),
@@ -100,14 +101,7 @@ def per_feed(raw: Path, workdir: Path) -> dict[str, Any]:
     for entry in manifest["files"]:
         by_feed[entry["feed"]].append(raw / entry["path"])
     out: dict[str, Any] = {}
-    roster_raw = workdir / "raw-roster-only"
-    if roster_raw.exists():
-        shutil.rmtree(roster_raw)
-    roster_raw.mkdir(parents=True)
-    for src in by_feed.get("roster", []):
-        dest = roster_raw / src.relative_to(raw)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(src.resolve(), dest)
+    roster_raw = _linked_subset(raw, workdir / "raw-roster-only", by_feed, ("roster",))
     base = workdir / "feed-roster.duckdb"
     _remove_db(base)
     out["roster"] = {**_measure(_etl("build", "--raw", str(roster_raw), "--db", str(base)), "roster build")}
@@ -128,7 +122,41 @@ def per_feed(raw: Path, workdir: Path) -> dict[str, Any]:
         _remove_db(db)
     _remove_db(base)
     shutil.rmtree(roster_raw, ignore_errors=True)
+    # Issue 4's unit: the roster and the badges (about 2 M awards nationally) loaded together,
+    # one build of a folder holding only those two feeds.
+    if by_feed.get("roster") and by_feed.get("badges"):
+        both_raw = _linked_subset(raw, workdir / "raw-roster-badges", by_feed, ("roster", "badges"))
+        db = workdir / "feed-roster-badges.duckdb"
+        _remove_db(db)
+        res = _measure(_etl("build", "--raw", str(both_raw), "--db", str(db)), "roster+badges build")
+        res["files"] = len(by_feed["roster"]) + len(by_feed["badges"])
+        res.update(_report_details(db))
+        out["roster+badges"] = res
+        _remove_db(db)
+        shutil.rmtree(both_raw, ignore_errors=True)
     return out
+
+
+def _linked_subset(raw: Path, dest_dir: Path, by_feed: dict[str, list[Path]], feeds: tuple[str, ...]) -> Path:
+    """A raw folder of symlinks to the files of `feeds` only (same relative paths)."""
+    if dest_dir.exists():
+        shutil.rmtree(dest_dir)
+    dest_dir.mkdir(parents=True)
+    for feed in feeds:
+        for src in by_feed.get(feed, []):
+            dest = dest_dir / src.relative_to(raw)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(src.resolve(), dest)
+    # Files the feeds read beside their own (badge catalogs, issuer profiles, key documents) come
+    # along with their folder: link every sibling not listed in the manifest under another feed.
+    listed = {p.resolve() for paths in by_feed.values() for p in paths}
+    for feed in feeds:
+        for folder in {src.parent for src in by_feed.get(feed, [])}:
+            for sib in folder.iterdir():
+                dest = dest_dir / sib.relative_to(raw)
+                if sib.is_file() and sib.resolve() not in listed and not dest.exists():
+                    os.symlink(sib.resolve(), dest)
+    return dest_dir
 
 
 def run_etl(

@@ -47,22 +47,38 @@ def etl_md(etl: dict[str, Any]) -> str:
         f"warehouse {_mib(b.get('warehouse_bytes'))}."
     )
     lines.append(
-        "\n| feed | rows loaded | parse + insert in the full build (s) | alone: wall (s) | alone: peak RSS (MiB) |"
+        "\n| feed | rows loaded | parse + insert in the full build (s) | alone: wall (s) | alone: CPU (s) "
+        "| alone: parse + insert / derive / marts / audits (s) | alone: peak RSS, process / with workers (MiB) |"
     )
-    lines.append("|---|---:|---:|---:|---:|")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|")
     per = etl.get("per_feed", {})
-    for feed in ("roster", "survey", "selfassessment", "badges"):
+    for feed in ("roster", "survey", "selfassessment", "badges", "roster+badges"):
         alone = per.get(feed, {})
+        if feed == "roster+badges" and not alone:
+            continue
+        rows = sum(b.get("rows_loaded_per_feed", {}).get(f, 0) for f in feed.split("+"))
+        in_build = sum(b.get("feed_seconds", {}).get(f, 0.0) for f in feed.split("+"))
+        steps = alone.get("step_seconds", {})
+        parts = (
+            sum(alone.get("feed_seconds", {}).values()),
+            sum(v for k, v in steps.items() if k.startswith("derive:")),
+            steps.get("marts"),
+            steps.get("audits"),
+        )
+        split = " / ".join(_v(round(x, 1) if isinstance(x, float) else x) for x in parts) if steps else "–"
+        cpu = round(alone["user_s"] + alone["sys_s"], 1) if "user_s" in alone else None
         lines.append(
-            f"| {feed} | {b.get('rows_loaded_per_feed', {}).get(feed, 0):,} | {_v(b.get('feed_seconds', {}).get(feed))} | "
-            f"{_v(alone.get('wall_s'))} | {_v(alone.get('peak_rss_mib'))} |"
+            f"| {feed} | {rows:,} | {_v(round(in_build, 3))} | {_v(alone.get('wall_s'))} | {_v(cpu)} | {split} | "
+            f"{_v(alone.get('peak_rss_mib'))} / {_v(alone.get('tree_peak_rss_mib'))} |"
         )
     steps = ", ".join(f"{k} {v} s" for k, v in b.get("step_seconds", {}).items())
     lines.append(f"\nBuild steps: {steps}.")
     lines.append(
         '\n"Alone" is each feed in its own child process: the roster as a build of a folder holding only '
-        "the roster, every other feed as `python -m etl load` into a copy of that roster warehouse. "
-        "The peak therefore includes the roster warehouse's derive steps that the load re-runs."
+        "the roster, every other feed as `python -m etl load` into a copy of that roster warehouse "
+        "(a load re-runs only the marts that read what it changed), and roster+badges as one build "
+        'of a folder holding those two feeds. "With workers" sums the process and its parse '
+        "workers, sampled every 0.2 s."
     )
     return "\n".join(lines)
 

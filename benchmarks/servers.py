@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -198,6 +199,27 @@ def peak_rss_bytes(pid: int) -> int:
     return 0
 
 
+def _sample_tree_rss(pid: int, done: threading.Event, peak: list[int]) -> None:
+    """Largest summed RSS of process `pid` and all its descendants, sampled until `done`."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    while not done.wait(0.2):
+        total = 0
+        try:
+            for p in (root, *root.children(recursive=True)):
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    continue
+        except psutil.Error:
+            return
+        peak[0] = max(peak[0], total)
+
+
 def run_measured(args: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> dict[str, object]:
     """Run a child process; return wall seconds, its own peak RSS (wait4 rusage), exit code, output tail."""
     t0 = time.perf_counter()
@@ -205,15 +227,24 @@ def run_measured(args: list[str], env: dict[str, str] | None = None, cwd: Path =
         args, cwd=cwd, env=env or dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     assert proc.stdout is not None
+    tree_peak = [0]
+    done = threading.Event()
+    sampler = threading.Thread(target=_sample_tree_rss, args=(proc.pid, done, tree_peak), daemon=True)
+    sampler.start()
     out = proc.stdout.read()
     # wait4 gives this child's own rusage, unlike getrusage(RUSAGE_CHILDREN), which is the max
     # over every child ever reaped by this process.
     _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     return {
         "wall_s": round(wall, 3),
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),  # ru_maxrss is KiB on Linux
+        # The child and its own worker processes together (sampled every 0.2 s, so a shorter
+        # spike can be missed; peak_rss_mib is exact but counts the child alone).
+        "tree_peak_rss_mib": round(max(tree_peak[0], usage.ru_maxrss * 1024) / 2**20, 1),
         "user_s": round(usage.ru_utime, 2),
         "sys_s": round(usage.ru_stime, 2),
         "returncode": proc.returncode,
