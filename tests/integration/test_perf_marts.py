@@ -127,8 +127,12 @@ def test_supply_demand_from_marts_equals_plain(wh: db.Warehouse) -> None:
 def test_supply_cells_sum_to_distinct_holders(wh: db.Warehouse) -> None:
     """Each person sits in one cell per month, so summed cells equal distinct holders."""
     df = wh.execute(
-        "WITH plain AS (SELECT h.month, al.competency_code, count(DISTINCT h.staff_key) AS holders "
-        "FROM mart_badges_holding AS h JOIN badge_alignment AS al ON al.badge_code = h.badge_code GROUP BY ALL), "
+        "WITH plain AS (SELECT sm.month, al.competency_code, count(DISTINCT sm.staff_key) AS holders "
+        "FROM staff_month AS sm JOIN badge_award AS a ON a.staff_key = sm.staff_key "
+        "JOIN badge_alignment AS al ON al.badge_code = a.badge_code "
+        "WHERE a.awarded_on <= last_day(sm.month) "
+        "AND (a.revoked_on IS NULL OR a.revoked_on > last_day(sm.month)) "
+        "AND (a.valid_until IS NULL OR a.valid_until >= last_day(sm.month)) GROUP BY ALL), "
         "cells AS (SELECT month, competency_code, sum(holders) AS holders FROM mart_badges_supply GROUP BY ALL) "
         "SELECT count(*) AS n, count(*) FILTER (WHERE p.holders IS DISTINCT FROM c.holders) AS bad "
         "FROM plain AS p FULL JOIN cells AS c USING (month, competency_code)"

@@ -3,7 +3,8 @@
 -- Purpose: supply against demand per tier and IT-position competency: demand = mean Borda score in
 --          the survey wave (own-tier part) and its index against the category mean of that tier;
 --          supply = staff of that tier in the roster month holding a valid award aligned to the
---          competency, per 100 staff of the tier (marts 110/111_mart_badges_*).
+--          competency, per 100 staff of the tier (mart 110_mart_badges_coverage;
+--          holdings computed inline, as the removed mart 111 did).
 -- Grain: one row per tier x competency_code (surveyed competencies of the tier).
 -- Parameters: $wave (survey wave; NULL = latest), $month (DATE; NULL = latest roster month),
 --   $gov_level, $agencies (VARCHAR[]; NULL = all), $tier, $workgroup (survey side only),
@@ -48,16 +49,20 @@ heads AS (
     GROUP BY c.tier
 ),
 supply AS (
-    SELECT h.tier, al.competency_code, count(DISTINCT h.staff_key) AS holders
-    FROM mart_badges_holding AS h
-    JOIN badge_alignment AS al ON al.badge_code = h.badge_code
-    CROSS JOIN m
-    WHERE h.month = m.month
-      AND ($gov_level IS NULL OR h.gov_level = $gov_level)
-      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], h.agency_code))
-      AND ($tier IS NULL OR h.tier = $tier)
-      AND ($personnel_type IS NULL OR h.personnel_type = $personnel_type)
-    GROUP BY h.tier, al.competency_code
+    -- the former mart_badges_holding (111), for the one month: valid awards at its last day
+    SELECT sm.tier, al.competency_code, count(DISTINCT sm.staff_key) AS holders
+    FROM staff_month AS sm
+    JOIN m ON sm.month = m.month
+    JOIN badge_award AS a ON a.staff_key = sm.staff_key
+    JOIN badge_alignment AS al ON al.badge_code = a.badge_code
+    WHERE a.awarded_on <= last_day(sm.month)
+      AND (a.revoked_on IS NULL OR a.revoked_on > last_day(sm.month))
+      AND (a.valid_until IS NULL OR a.valid_until >= last_day(sm.month))
+      AND ($gov_level IS NULL OR sm.gov_level = $gov_level)
+      AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], sm.agency_code))
+      AND ($tier IS NULL OR sm.tier = $tier)
+      AND ($personnel_type IS NULL OR sm.personnel_type = $personnel_type)
+    GROUP BY sm.tier, al.competency_code
 )
 SELECT (SELECT wave FROM w) AS wave, (SELECT month FROM m) AS month,
        d.tier, d.category, d.competency_code, c.ai_related,
