@@ -156,34 +156,56 @@ def _both(key: str, **fmt: Any) -> dict[str, str]:
     return out
 
 
+def _hidden_cells(df: pd.DataFrame, scope: Scope) -> set[tuple[Any, Any]]:
+    """(wave, tier) cells of the priority frame that suppression hides: the finding rests on
+    every tier's cell (n = the largest item count of the cell)."""
+    n = pd.to_numeric(df["n"], errors="coerce").fillna(0)
+    if scope.unsuppressed or not ((n > 0) & (n < scope.min_cell)).any():
+        # no row is small, so no cell's largest n is: suppress_by would hide nothing
+        return set()
+    cells = df.groupby(["wave", "tier"], as_index=False).agg(n=("n", "max"))
+    masked = ai_gap.suppress_by(cells, scope, ["wave"], ["tier"], [])
+    return set(
+        zip(masked.loc[masked["suppressed"], "wave"], masked.loc[masked["suppressed"], "tier"], strict=True)
+    )
+
+
 def _finding_last_everywhere(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
     """Competencies that rank last of their category in every tier of the latest wave."""
     # the same frame as the gap bars' (ai_gap.priority_gap): cached once for both
     df = ai_gap.priority_cells(scope, filters, "national")
     if df.empty:
         return []
-    # the finding rests on every tier's cell: respect suppression of those cells
-    cells = df.groupby(["wave", "tier"], as_index=False).agg(n=("n", "max"))
-    masked = ai_gap.suppress_by(cells, scope, ["wave"], ["tier"], [])
-    hidden = set(
-        zip(masked.loc[masked["suppressed"], "wave"], masked.loc[masked["suppressed"], "tier"], strict=True)
-    )
+    hidden = _hidden_cells(df, scope)
     waves = sorted(df["wave"].unique())
     latest, first = waves[-1], waves[0]
-    cur = df[df["wave"] == latest]
-    if any((latest, tier) in hidden for tier in cur["tier"].unique()):
+    # plain lists for the row-wise tests: pandas' groupby over string columns costs milliseconds
+    # on a frame of a hundred rows; the numbers themselves are still computed by pandas below
+    r_wave, r_tier, r_cat, r_code, r_rank, r_items = (
+        df[c].tolist() for c in ("wave", "tier", "category", "competency_code", "rank", "n_items")
+    )
+    cur_rows = [i for i, w in enumerate(r_wave) if w == latest]
+    cur_tiers = {r_tier[i] for i in cur_rows if not pd.isna(r_tier[i])}
+    if any((latest, t) in hidden for t in cur_tiers):
         return []
     out: list[dict[str, Any]] = []
-    tiers_in_data = cur["tier"].nunique()
-    # only competencies last in every tier they appear in can qualify: test that column-wise
-    last = cur["rank"].astype(int) == cur["n_items"].astype(int)
-    cur = cur[last.groupby([cur["category"], cur["competency_code"]]).transform("all")]
-    for (category, code), part in cur.groupby(["category", "competency_code"]):
-        tiers = sorted(part["tier"].unique())
+    tiers_in_data = len(cur_tiers)
+    # only competencies last in every tier they appear in can qualify
+    not_last = {(r_cat[i], r_code[i]) for i in cur_rows if int(r_rank[i]) != int(r_items[i])}
+    keep = [i for i in cur_rows if (r_cat[i], r_code[i]) not in not_last]
+    if not keep:
+        return []
+    groups: dict[tuple[Any, Any], list[int]] = {}
+    for i in keep:
+        groups.setdefault((r_cat[i], r_code[i]), []).append(i)
+    for category, code in sorted(groups):  # the order of a groupby over the two columns
+        rows = groups[(category, code)]
+        tiers = sorted({r_tier[i] for i in rows})
         # "last in every tier" needs several tiers, unless the selection has only one
         if len(tiers) < min(2, tiers_in_data):
             continue
-        then = df[(df["wave"] == first) & (df["competency_code"] == code)]
+        part = df.iloc[rows]
+        then = df.iloc[[i for i, w in enumerate(r_wave) if w == first and r_code[i] == code]]
         mean_now = float(part["score"].mean())
         numbers: dict[str, Any] = {
             "competency": code,
