@@ -376,6 +376,13 @@ def marts_to_run(
     return todo
 
 
+def orphan_mart_tables(existing: set[str], marts: Sequence[MartFile]) -> list[str]:
+    """Tables named mart_* that no current mart file creates: left by a mart file since removed
+    (a build starts empty, so only loads into older warehouses can hold them)."""
+    created = set().union(*(m.creates for m in marts)) if marts else set()
+    return sorted(t for t in existing if t.startswith("mart_") and t not in created)
+
+
 def _sql_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
@@ -813,6 +820,13 @@ class _Run:
             )
             todo = [m.path for m in chosen]
             self.report.marts_skipped = [p.stem for p in marts if p not in todo]
+            orphans = orphan_mart_tables(existing, deps)
+            for table in orphans:
+                self.con.execute(f'DROP TABLE IF EXISTS "{table}"')
+            if orphans:
+                self.report.warnings.append(
+                    "dropped tables of mart files that no longer exist: " + ", ".join(orphans)
+                )
         t0 = time.perf_counter()
         for path in todo:
             self._run_sql_file(f"mart:{path.stem}", path)

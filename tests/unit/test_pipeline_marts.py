@@ -14,6 +14,7 @@ from etl.pipeline import (
     _WriteRecorder,
     mart_dependencies,
     marts_to_run,
+    orphan_mart_tables,
     sql_created_tables,
     sql_names,
     sql_written_tables,
@@ -114,3 +115,15 @@ def test_write_recorder_notes_each_statement(con: duckdb.DuckDBPyConnection) -> 
     rec.sql("UPDATE selfassessment_item SET wave = 1")
     assert written == {"badge_award", "selfassessment_item"}
     assert rec.execute("SELECT count(*) FROM badge_award").fetchall() == [(1,)]
+
+
+def test_orphan_mart_tables_are_those_no_current_file_creates(tmp_path: Path) -> None:
+    paths = [_write(tmp_path, f"11{i}_mart_{n}.sql", f"-- {n}") for i, n in enumerate("ab")]
+    marts = [
+        MartFile(paths[0], frozenset({"mart_a"}), frozenset({"staff_history"})),
+        MartFile(paths[1], frozenset({"mart_b", "tmp_b"}), frozenset({"mart_a"}), frozenset({"tmp_b"})),
+    ]
+    existing = {"mart_a", "mart_b", "mart_badges_holding", "staff_history", "agency", "mart_old2"}
+    # the removed 111_mart_badges_holding.sql left its table behind; base tables are never touched
+    assert orphan_mart_tables(existing, marts) == ["mart_badges_holding", "mart_old2"]
+    assert orphan_mart_tables({"mart_a", "mart_b"}, marts) == []
