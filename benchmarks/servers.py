@@ -199,15 +199,32 @@ def peak_rss_bytes(pid: int) -> int:
     return 0
 
 
-def _sample_tree_rss(pid: int, done: threading.Event, peak: list[int]) -> None:
-    """Largest summed RSS of process `pid` and all its descendants, sampled until `done`."""
+def _status_kib(pid: int, field: str) -> int | None:
+    """A `VmHWM:`/`VmRSS:` line of /proc/<pid>/status in KiB (None once the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _sample_tree_rss(pid: int, done: threading.Event, peaks: dict[str, int]) -> None:
+    """Sample every 0.2 s until `done`: the child's own high-water mark (VmHWM of its address
+    space after exec, so not the forked copy of the benchmark process that ru_maxrss keeps) and
+    the largest summed RSS of the child and all its descendants (its worker processes)."""
     import psutil
 
     try:
         root = psutil.Process(pid)
     except psutil.Error:
         return
-    while not done.wait(0.2):
+    while True:
+        hwm = _status_kib(pid, "VmHWM:")
+        if hwm is not None:
+            peaks["self_kib"] = max(peaks.get("self_kib", 0), hwm)
         total = 0
         try:
             for p in (root, *root.children(recursive=True)):
@@ -216,35 +233,41 @@ def _sample_tree_rss(pid: int, done: threading.Event, peak: list[int]) -> None:
                 except psutil.Error:
                     continue
         except psutil.Error:
+            pass
+        peaks["tree_bytes"] = max(peaks.get("tree_bytes", 0), total)
+        if done.wait(0.2):
             return
-        peak[0] = max(peak[0], total)
 
 
 def run_measured(args: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> dict[str, object]:
-    """Run a child process; return wall seconds, its own peak RSS (wait4 rusage), exit code, output tail."""
+    """Run a child process; return wall seconds, CPU seconds, its own peak RSS and that of its process
+    tree, exit code, output tail."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         args, cwd=cwd, env=env or dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     assert proc.stdout is not None
-    tree_peak = [0]
+    peaks: dict[str, int] = {}
     done = threading.Event()
-    sampler = threading.Thread(target=_sample_tree_rss, args=(proc.pid, done, tree_peak), daemon=True)
+    sampler = threading.Thread(target=_sample_tree_rss, args=(proc.pid, done, peaks), daemon=True)
     sampler.start()
-    out = proc.stdout.read()
-    # wait4 gives this child's own rusage, unlike getrusage(RUSAGE_CHILDREN), which is the max
-    # over every child ever reaped by this process.
-    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read()  # EOF: the child closed its output, normally right before exiting
     done.set()
     sampler.join()
+    # wait4 gives this child's own CPU times, unlike getrusage(RUSAGE_CHILDREN), which sums every
+    # child ever reaped. Its ru_maxrss is not used: Linux carries the pre-exec (forked) copy of
+    # this process into it, so a large benchmark process would inflate every child's peak.
+    _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
+    self_mib = peaks.get("self_kib", 0) / 1024
     return {
         "wall_s": round(wall, 3),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),  # ru_maxrss is KiB on Linux
-        # The child and its own worker processes together (sampled every 0.2 s, so a shorter
-        # spike can be missed; peak_rss_mib is exact but counts the child alone).
-        "tree_peak_rss_mib": round(max(tree_peak[0], usage.ru_maxrss * 1024) / 2**20, 1),
+        # VmHWM of the child's own address space, last sampled ≤ 0.2 s before it closed its output
+        "peak_rss_mib": round(self_mib, 1),
+        # The child and its worker processes together (sampled every 0.2 s; a shorter spike
+        # can be missed)
+        "tree_peak_rss_mib": round(max(peaks.get("tree_bytes", 0) / 2**20, self_mib), 1),
         "user_s": round(usage.ru_utime, 2),
         "sys_s": round(usage.ru_stime, 2),
         "returncode": proc.returncode,

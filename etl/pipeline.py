@@ -430,16 +430,23 @@ def _table_fingerprints(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -
 
 
 def _rss_mib() -> tuple[float, float]:
-    """(current resident set, peak resident set so far) of this process in MiB."""
+    """(current resident set, peak resident set so far) of this process in MiB.
+
+    Both from /proc/self/status (VmRSS, VmHWM: this address space only). ru_maxrss is the
+    fallback: Linux carries a forked parent's pre-exec size into it, so an ETL started by a large
+    process would report that process's size as its own peak."""
     import resource
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    fields: dict[str, float] = {}
     try:
-        with open("/proc/self/statm") as fh:
-            current = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    fields[line[:5]] = int(line.split()[1]) / 1024  # KiB
     except (OSError, ValueError, IndexError):
-        current = peak
-    return round(current, 1), round(peak, 1)
+        pass
+    peak = fields.get("VmHWM", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return round(fields.get("VmRSS", peak), 1), round(peak, 1)
 
 
 def run_audits(con: duckdb.DuckDBPyConnection, checks_dir: Path = CHECKS_DIR) -> list[AuditResult]:

@@ -18,8 +18,9 @@ PARENT = (
 def test_tree_peak_counts_the_childs_workers() -> None:
     res = run_measured([sys.executable, "-c", PARENT])
     assert res["returncode"] == 0
-    # wait4's peak is the larger of the process and its reaped child (~300 MiB), never the sum
-    assert 290 <= float(res["peak_rss_mib"]) < 330  # type: ignore[arg-type]
+    # the process's own peak: its 40 MiB plus the interpreter, neither its child's 300 MiB nor the
+    # forked copy of this (pytest) process that ru_maxrss would carry over the exec
+    assert 40 <= float(res["peak_rss_mib"]) < 120  # type: ignore[arg-type]
     # the sampled tree peak holds both at once: parent (~40 MiB + interpreter) + child (~300 MiB)
     assert float(res["tree_peak_rss_mib"]) >= 340  # type: ignore[arg-type]
 
