@@ -13,8 +13,8 @@ SELECT CASE $group_by
        END AS group_code,
        c.attitude_code,
        CAST(sum(c.n) AS BIGINT) AS n,
-       sum(c.sum_x) AS sum_x,
-       sum(c.sum_x2) AS sum_x2
+       CAST(sum(CAST(c.sum_x AS DECIMAL(38, 12))) AS DOUBLE) AS sum_x,
+       CAST(sum(CAST(c.sum_x2 AS DECIMAL(38, 12))) AS DOUBLE) AS sum_x2
 FROM mart_ai_gap_sa_attitudes AS c
 WHERE c.wave = $sa_wave
   AND ($gov_level IS NULL OR c.gov_level = $gov_level)

@@ -14,10 +14,10 @@ SELECT CASE $group_by
        END AS group_code,
        c.competency_code, c.category,
        CAST(sum(c.n) AS BIGINT) AS n,
-       sum(c.sum_i) AS sum_i,
-       sum(c.sum_p) AS sum_p,
-       sum(c.sum_i2) AS sum_i2,
-       sum(c.sum_p2) AS sum_p2
+       CAST(sum(CAST(c.sum_i AS DECIMAL(38, 12))) AS DOUBLE) AS sum_i,
+       CAST(sum(CAST(c.sum_p AS DECIMAL(38, 12))) AS DOUBLE) AS sum_p,
+       CAST(sum(CAST(c.sum_i2 AS DECIMAL(38, 12))) AS DOUBLE) AS sum_i2,
+       CAST(sum(CAST(c.sum_p2 AS DECIMAL(38, 12))) AS DOUBLE) AS sum_p2
 FROM mart_ai_gap_sa_items AS c
 WHERE c.wave = $sa_wave
   AND ($gov_level IS NULL OR c.gov_level = $gov_level)

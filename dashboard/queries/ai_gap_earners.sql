@@ -18,8 +18,8 @@ SELECT CASE $group_by
        END AS group_code,
        c.earner,
        CAST(sum(c.n) AS BIGINT) AS n,
-       sum(c.sum_d) AS sum_d,
-       sum(c.sum_d2) AS sum_d2
+       CAST(sum(CAST(c.sum_d AS DECIMAL(38, 12))) AS DOUBLE) AS sum_d,
+       CAST(sum(CAST(c.sum_d2 AS DECIMAL(38, 12))) AS DOUBLE) AS sum_d2
 FROM mart_ai_gap_earners_panel AS c
 WHERE c.wave_from = $wave_from AND c.wave_to = $wave_to
   AND ($gov_level IS NULL OR c.gov_level = $gov_level)

@@ -26,9 +26,9 @@ WITH resp AS (
 SELECT r.wave, r.group_code,
        count(*) AS n,
        sum(CASE WHEN r.mentioned THEN 1 ELSE 0 END) AS n_mentioned,
-       sum(r.w) AS sum_w,
-       sum(r.w * r.w) AS sum_w2,
-       sum(CASE WHEN r.mentioned THEN r.w ELSE 0 END) AS sum_w_mentioned
+       CAST(sum(CAST(r.w AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
+       CAST(sum(CAST(r.w * r.w AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w2,
+       CAST(sum(CAST(CASE WHEN r.mentioned THEN r.w ELSE 0 END AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w_mentioned
 FROM resp AS r
 GROUP BY r.wave, r.group_code
 ORDER BY r.wave, r.group_code;

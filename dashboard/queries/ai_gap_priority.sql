@@ -19,10 +19,10 @@ WITH cells AS (
            p.category, p.competency_code,
            any_value(p.ai_related) AS ai_related,
            count(*) AS n,
-           sum(CASE WHEN $weighted THEN p.weight ELSE 1.0 END) AS sum_w,
-           sum(CASE WHEN $weighted THEN p.weight * p.weight ELSE 1.0 END) AS sum_w2,
-           sum(CASE WHEN $weighted THEN p.weight * p.points ELSE p.points END)
-               / sum(CASE WHEN $weighted THEN p.weight ELSE 1.0 END) AS score,
+           CAST(sum(CAST(CASE WHEN $weighted THEN p.weight ELSE 1.0 END AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
+           CAST(sum(CAST(CASE WHEN $weighted THEN p.weight * p.weight ELSE 1.0 END AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w2,
+           CAST(sum(CAST(CASE WHEN $weighted THEN p.weight * p.points ELSE p.points END AS DECIMAL(38, 12))) AS DOUBLE)
+               / CAST(sum(CAST(CASE WHEN $weighted THEN p.weight ELSE 1.0 END AS DECIMAL(38, 12))) AS DOUBLE) AS score,
            max(p.k) AS k
     FROM mart_ai_gap_points AS p
     WHERE ($gov_level IS NULL OR p.gov_level = $gov_level)
@@ -36,6 +36,6 @@ SELECT c.wave, c.tier, c.group_code, c.category, c.competency_code, c.ai_related
        c.n, c.sum_w, c.sum_w2, c.score, c.k,
        rank() OVER (PARTITION BY c.wave, c.tier, c.group_code, c.category ORDER BY c.score DESC) AS rank,
        count(*) OVER (PARTITION BY c.wave, c.tier, c.group_code, c.category) AS n_items,
-       avg(c.score) OVER (PARTITION BY c.wave, c.tier, c.group_code, c.category) AS category_mean
+       avg(CAST(c.score AS DECIMAL(38, 12))) OVER (PARTITION BY c.wave, c.tier, c.group_code, c.category) AS category_mean
 FROM cells AS c
 ORDER BY c.wave, c.tier, c.group_code, c.category, rank, c.competency_code;

@@ -14,8 +14,8 @@ WITH w AS (
 demand AS (
     -- own-tier points joined to their respondent: mart_ai_gap_points (etl/sql/113_mart_ai_gap_survey.sql)
     SELECT p.tier, p.category, p.competency_code, count(*) AS n,
-           sum(CASE WHEN $weighted THEN p.weight * p.points ELSE p.points END)
-               / sum(CASE WHEN $weighted THEN p.weight ELSE 1.0 END) AS score
+           CAST(sum(CAST(CASE WHEN $weighted THEN p.weight * p.points ELSE p.points END AS DECIMAL(38, 12))) AS DOUBLE)
+               / CAST(sum(CAST(CASE WHEN $weighted THEN p.weight ELSE 1.0 END AS DECIMAL(38, 12))) AS DOUBLE) AS score
     FROM mart_ai_gap_points AS p, w
     WHERE p.wave = w.wave
       AND ($gov_level IS NULL OR p.gov_level = $gov_level)
@@ -26,7 +26,7 @@ demand AS (
     GROUP BY p.tier, p.category, p.competency_code
 ),
 demand_idx AS (
-    SELECT d.*, avg(d.score) OVER (PARTITION BY d.tier, d.category) AS category_mean
+    SELECT d.*, avg(CAST(d.score AS DECIMAL(38, 12))) OVER (PARTITION BY d.tier, d.category) AS category_mean
     FROM demand AS d
 ),
 m AS (

@@ -14,8 +14,8 @@ SELECT
         ELSE 'all'
     END AS grp,
     count(*) AS n,
-    sum(r.weight) AS sum_w,
-    sum(r.weight) * sum(r.weight) / sum(r.weight * r.weight) AS n_eff
+    CAST(sum(CAST(r.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
+    CAST(sum(CAST(r.weight AS DECIMAL(38, 12))) AS DOUBLE) * CAST(sum(CAST(r.weight AS DECIMAL(38, 12))) AS DOUBLE) / CAST(sum(CAST(r.weight * r.weight AS DECIMAL(38, 12))) AS DOUBLE) AS n_eff
 FROM survey_respondent AS r
 WHERE r.wave = $wave
   AND ($gov_level IS NULL OR r.gov_level = $gov_level)
