@@ -102,6 +102,8 @@ def label(kind: str, code: str | None, lang: str | None = None) -> str:
     if names is None:
         if code in ("all", "*"):
             return t("common.label.all", lang)
+        if code == "unknown":  # the ETL's value for an attribute the source did not give
+            return t("common.label.unknown", lang)
         log.warning("no %s label for %r", kind, code)
         return str(code)
     zh, en = names
