@@ -263,11 +263,17 @@ def _cell(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _html_dict(tag: str, children: Any) -> dict[str, Any]:
-    """An html.<tag>(children) in Dash's wire format. A table body has hundreds of cells, and
-    constructing each as a Dash component costs ~13 µs against ~0.2 µs for this dict; Dash sends
-    both as the same JSON and the renderer treats them alike."""
-    return {"type": tag, "namespace": "dash_html_components", "props": {"children": children}}
+def html_dict(tag: str, children: Any, class_name: str | None = None) -> dict[str, Any]:
+    """An html.<tag>(children, className=...) in Dash's wire format. A table body has hundreds of
+    cells, and constructing each as a Dash component costs ~13 µs against ~0.2 µs for this dict;
+    Dash sends both as the same JSON and the renderer treats them alike."""
+    props: dict[str, Any] = {"children": children}
+    if class_name:
+        props["className"] = class_name
+    return {"type": tag, "namespace": "dash_html_components", "props": props}
+
+
+_html_dict = html_dict
 
 
 def accessible_table(

@@ -160,10 +160,22 @@ def guarded_layout(build: Callable[..., Any], log: logging.Logger) -> Callable[.
     return layout
 
 
-def report_table(df: pd.DataFrame, caption: str, table_id: str, cell: Callable[[Any], html.Td]) -> html.Div:
-    """A plain bordered report table (caption, header row, one Td per value) in a scroll region."""
+def report_table(
+    df: pd.DataFrame,
+    caption: str,
+    table_id: str,
+    cell_class: Callable[[Any], str | None] | None = None,
+) -> html.Div:
+    """A plain bordered report table (caption, header row, one Td per value as text, with the
+    class `cell_class(value)` gives) in a scroll region. Cells are sent in Dash's wire format
+    (components.html_dict): the report tables page has thousands of them."""
     head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
-    body = html.Tbody([html.Tr([cell(v) for v in row]) for row in df.itertuples(index=False)])
+    klass = cell_class or (lambda _v: None)
+    rows: list[Any] = [
+        comp.html_dict("Tr", [comp.html_dict("Td", str(v), klass(v)) for v in row])
+        for row in df.itertuples(index=False)
+    ]
+    body = html.Tbody(rows)
     return comp.scroll_region(
         dbc.Table(
             [html.Caption(caption), head, body],

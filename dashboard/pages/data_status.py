@@ -93,12 +93,8 @@ def reasons_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def _cell(value: Any) -> html.Td:
-    return html.Td(str(value))
-
-
 def _table(df: pd.DataFrame, caption: str, table_id: str) -> html.Div:
-    return sections.report_table(df, caption, table_id, _cell)
+    return sections.report_table(df, caption, table_id)
 
 
 def render(scope: Scope, filters: Filters, lang: str, cal: str) -> list[Any]:

@@ -163,12 +163,12 @@ def table_frame(scope: Scope, filters: Filters, number: int, lang: str) -> pd.Da
     return workgroup_display(svc.workgroup_table(scope, filters, CATEGORY_OF[number]), lang)
 
 
-def _cell(value: str) -> html.Td:
-    return html.Td(value, className="na" if value in ("N/A",) else None)
+def _cell_class(value: str) -> str | None:
+    return "na" if value in ("N/A",) else None
 
 
 def _html_table(df: pd.DataFrame, caption: str, table_id: str) -> html.Div:
-    return sections.report_table(df.astype(str), caption, table_id, _cell)
+    return sections.report_table(df.astype(str), caption, table_id, _cell_class)
 
 
 def _side(number: int, summary: pd.DataFrame, lang: str) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -9,6 +10,7 @@ import dash
 import pandas as pd
 import pytest
 from dash import html
+from plotly.io.json import to_json_plotly as to_json
 
 from dashboard import components as comp
 from dashboard.components import sections
@@ -62,19 +64,26 @@ def test_page_frame_puts_the_panel_beside_the_content() -> None:
     assert panel_col.children.id == "panel" and content_col.children[0].id == "c"
 
 
-def test_report_table_renders_header_and_cells_through_the_cell_factory() -> None:
+def test_report_table_renders_header_and_cells_with_their_class() -> None:
     df = pd.DataFrame({"a": ["1", "N/A"], "b": ["x", "y"]})
-    region = sections.report_table(
-        df, "Cap", "tbl", lambda v: html.Td(v, className="na" if v == "N/A" else None)
-    )
+    region = sections.report_table(df, "Cap", "tbl", lambda v: "na" if v == "N/A" else None)
     table = region.children
     assert table.id == "tbl" and table.className == "report-table mb-0" and table.bordered is True
     caption, head, body = table.children
     assert caption.children == "Cap"
     assert [th.children for th in head.children.children] == ["a", "b"]
     assert all(th.scope == "col" for th in head.children.children)
-    cells = [[(td.children, td.className) for td in tr.children] for tr in body.children]
-    assert cells == [[("1", None), ("x", None)], [("N/A", "na"), ("y", None)]]
+    # cells travel in Dash's wire format: the same JSON html.Td(v, className=...) would send
+    cells = [
+        [
+            (td["type"], td["props"]["children"], td["props"].get("className"))
+            for td in tr["props"]["children"]
+        ]
+        for tr in body.children
+    ]
+    assert cells == [[("Td", "1", None), ("Td", "x", None)], [("Td", "N/A", "na"), ("Td", "y", None)]]
+    expected = json.loads(to_json(html.Tr([html.Td("N/A", className="na"), html.Td("y")])))
+    assert json.loads(to_json(body.children[1])) == expected
     assert _json(region)["props"]["aria-label"] == "Cap"
 
 
