@@ -1,5 +1,6 @@
 -- Reference for tests/integration/test_perf_marts.py: the plain (mart-free) form of
 -- dashboard/queries/ai_gap_mention.sql as it was before the ai_gap/supply marts; same parameters and columns.
+-- Floating-point sums are exact (DECIMAL), as in the dashboard query (docs/dashboard.md).
 -- Purpose: the "AI mention rate": share of respondents who ranked at least one AI-related item
 --          (competency.ai_related) anywhere in the top-k of their own-tier part, per wave and group.
 -- Grain: one row per wave x group_code (sums of weights so the service can form p and Kish n_eff).
@@ -35,9 +36,9 @@ mention AS (
 SELECT r.wave, r.group_code,
        count(*) AS n,
        sum(CASE WHEN x.mentioned THEN 1 ELSE 0 END) AS n_mentioned,
-       sum(r.w) AS sum_w,
-       sum(r.w * r.w) AS sum_w2,
-       sum(CASE WHEN x.mentioned THEN r.w ELSE 0 END) AS sum_w_mentioned
+       CAST(sum(CAST(r.w AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
+       CAST(sum(CAST(r.w * r.w AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w2,
+       CAST(sum(CAST(CASE WHEN x.mentioned THEN r.w ELSE 0 END AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w_mentioned
 FROM resp AS r
 JOIN mention AS x ON x.wave = r.wave AND x.respondent_id = r.respondent_id
 GROUP BY r.wave, r.group_code

@@ -1,5 +1,6 @@
 -- Reference for tests/integration/test_perf_marts.py: the plain (mart-free) form of
 -- dashboard/queries/ai_gap_priority.sql as it was before the ai_gap/supply marts; same parameters and columns.
+-- Floating-point sums are exact (DECIMAL), as in the dashboard query (docs/dashboard.md).
 -- Purpose: mean Borda score and within-category rank of every surveyed competency per wave, tier
 --          and group (own-tier part of the priority survey); the AI-readiness gap bars and the
 --          supply/demand chart keep the AI items (ranks need all items of the category).
@@ -27,9 +28,9 @@ WITH resp AS (
 cells AS (
     SELECT r.wave, r.tier, r.group_code, p.category, p.competency_code,
            count(*) AS n,
-           sum(r.w) AS sum_w,
-           sum(r.w * r.w) AS sum_w2,
-           sum(r.w * p.points) / sum(r.w) AS score,
+           CAST(sum(CAST(r.w AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
+           CAST(sum(CAST(r.w * r.w AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w2,
+           CAST(sum(CAST(r.w * p.points AS DECIMAL(38, 12))) AS DOUBLE) / CAST(sum(CAST(r.w AS DECIMAL(38, 12))) AS DOUBLE) AS score,
            max(p.k) AS k
     FROM resp AS r
     JOIN survey_competency_points AS p
@@ -40,7 +41,7 @@ SELECT c.wave, c.tier, c.group_code, c.category, c.competency_code, m.ai_related
        c.n, c.sum_w, c.sum_w2, c.score, c.k,
        rank() OVER (PARTITION BY c.wave, c.tier, c.group_code, c.category ORDER BY c.score DESC) AS rank,
        count(*) OVER (PARTITION BY c.wave, c.tier, c.group_code, c.category) AS n_items,
-       avg(c.score) OVER (PARTITION BY c.wave, c.tier, c.group_code, c.category) AS category_mean
+       avg(CAST(c.score AS DECIMAL(38, 12))) OVER (PARTITION BY c.wave, c.tier, c.group_code, c.category) AS category_mean
 FROM cells AS c
 JOIN competency AS m ON m.competency_code = c.competency_code
 ORDER BY c.wave, c.tier, c.group_code, c.category, rank, c.competency_code;

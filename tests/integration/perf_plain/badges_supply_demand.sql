@@ -1,5 +1,6 @@
 -- Reference for tests/integration/test_perf_marts.py: the plain (mart-free) form of
 -- dashboard/queries/badges_supply_demand.sql as it was before the ai_gap/supply marts; same parameters and columns.
+-- Floating-point sums are exact (DECIMAL), as in the dashboard query (docs/dashboard.md).
 -- Purpose: supply against demand per tier and IT-position competency: demand = mean Borda score in
 --          the survey wave (own-tier part) and its index against the category mean of that tier;
 --          supply = staff of that tier in the roster month holding a valid award aligned to the
@@ -25,14 +26,14 @@ resp AS (
 ),
 demand AS (
     SELECT r.tier, p.category, p.competency_code, count(*) AS n,
-           sum(r.wt * p.points) / sum(r.wt) AS score
+           CAST(sum(CAST(r.wt * p.points AS DECIMAL(38, 12))) AS DOUBLE) / CAST(sum(CAST(r.wt AS DECIMAL(38, 12))) AS DOUBLE) AS score
     FROM resp AS r
     JOIN survey_competency_points AS p
       ON p.wave = r.wave AND p.respondent_id = r.respondent_id AND p.part_tier = r.tier
     GROUP BY r.tier, p.category, p.competency_code
 ),
 demand_idx AS (
-    SELECT d.*, avg(d.score) OVER (PARTITION BY d.tier, d.category) AS category_mean
+    SELECT d.*, avg(CAST(d.score AS DECIMAL(38, 12))) OVER (PARTITION BY d.tier, d.category) AS category_mean
     FROM demand AS d
 ),
 m AS (
