@@ -106,6 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         from benchmarks import browser
 
         parts.append(("browser", lambda: browser.run_first_load(warehouse)))
+        # issue 5's first render: the priority explorer opened cold
+        parts.append(("browser_priority", lambda: browser.run_first_load(warehouse, path="/priority")))
     if not args.warehouse and not args.no_per_feed:
         raw = workdir / f"raw-{args.profile}"
 
@@ -185,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--query-repeats", type=int, default=7)
     p.add_argument("--changes", type=int, default=2, help="values tried per filter control")
     p.add_argument(
-        "--skip", nargs="*", default=[], choices=["queries", "callbacks", "browser"], help="parts to skip"
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["queries", "callbacks", "browser", "browser_priority"],
+        help="parts to skip",
     )
 
     p = sub.add_parser("load", help="locust: N users for T seconds against gunicorn on loopback")

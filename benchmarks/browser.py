@@ -22,8 +22,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-def run_first_load(warehouse: Path, user: str = "planner", timeout_ms: int = 60_000) -> dict[str, Any]:
-    """Sign in, then open '/' cold; sum the encoded bytes of every response; time to first render."""
+def run_first_load(
+    warehouse: Path, user: str = "planner", timeout_ms: int = 60_000, path: str = "/"
+) -> dict[str, Any]:
+    """Sign in, then open `path` cold (a fresh server, an empty HTTP cache); sum the encoded bytes
+    of every response; time to first render."""
     if not Path(CHROMIUM).exists():
         return {"skipped": "chromium not installed"}
     from playwright.sync_api import sync_playwright
@@ -64,7 +67,7 @@ def run_first_load(warehouse: Path, user: str = "planner", timeout_ms: int = 60_
                 page.on("requestfinished", on_finished)
                 page.on("requestfailed", lambda request: finished.append(time.perf_counter()))
                 t0 = time.perf_counter()
-                page.goto(server.base_url + "/", wait_until="load", timeout=timeout_ms)
+                page.goto(server.base_url + path, wait_until="load", timeout=timeout_ms)
                 # Rendered = the last request of the initial cascade (bundles, layout, every
                 # initial callback, the lazily loaded plotly.js chunk) has been answered;
                 # networkidle waits 500 ms of quiet after it.

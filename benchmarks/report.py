@@ -189,6 +189,8 @@ def render(run: dict[str, Any] | None, load: dict[str, Any] | None) -> str:
             out.append("#### Callbacks (server time, in process)\n\n" + callbacks_md(run["callbacks"]))
         if "browser" in run:
             out.append("#### Page weight and first render\n\n" + browser_md(run["browser"]))
+        if "browser_priority" in run:
+            out.append(browser_md(run["browser_priority"]))
     if load:
         out.append(
             f"### Load test: `{load['command']}`\n\nMachine: {machine_md(load['machine'])}.\n\n"
