@@ -273,9 +273,6 @@ def html_dict(tag: str, children: Any, class_name: str | None = None) -> dict[st
     return {"type": tag, "namespace": "dash_html_components", "props": props}
 
 
-_html_dict = html_dict
-
-
 def accessible_table(
     df: pd.DataFrame,
     columns: Mapping[str, str],
@@ -293,7 +290,7 @@ def accessible_table(
     head = html.Thead(html.Tr([html.Th(columns[c], scope="col") for c in cols]))
     formatted = [[_cell(v, lang) for v in shown[c].tolist()] for c in cols]
     rows: list[Any] = [
-        _html_dict("Tr", [_html_dict("Td", col[i]) for col in formatted]) for i in range(len(shown))
+        html_dict("Tr", [html_dict("Td", col[i]) for col in formatted]) for i in range(len(shown))
     ]
     body = html.Tbody(rows)
     children: list[Any] = [

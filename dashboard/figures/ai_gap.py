@@ -172,7 +172,7 @@ def borich_bars(df: pd.DataFrame, lang: str, group_by: str = "national") -> go.F
 def ipa_quadrant(df: pd.DataFrame, lang: str) -> go.Figure:
     """Importance-performance chart: crosshairs at the grand means of the points shown."""
     # An empty selection may come back without the mean columns (nothing to aggregate).
-    if df.empty or not {"mean_importance", "mean_proficiency"} <= set(df.columns):
+    if not {"mean_importance", "mean_proficiency"} <= set(df.columns):
         return empty(t("ai_gap.no_data", lang))
     data = df.dropna(subset=["mean_importance", "mean_proficiency"])
     if data.empty:
