@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
 
+import orjson
+
 CALLBACK_PATH = "/_dash-update-component"
 MAX_FIRES = 300
 
@@ -41,7 +43,7 @@ class Response:
         return float(m.group(1)) if m else None
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        return orjson.loads(self.body)
 
 
 class FlaskTransport:
@@ -157,19 +159,33 @@ def _parse_id(text: str) -> Any:
     return json.loads(text) if text.startswith("{") else text
 
 
+# Props whose values are data, never components: the walk does not descend into them (a figure
+# holds thousands of numbers; walking them dominated the simulated browser's CPU time).
+_DATA_PROPS = frozenset({"figure", "data", "style", "columns", "config"})
+
+
 def iter_components(node: Any) -> Iterator[dict[str, Any]]:
-    """Every component dict ({type, namespace, props}) in a layout tree, depth first."""
-    if isinstance(node, list):
-        for item in node:
-            yield from iter_components(item)
-    elif isinstance(node, dict):
-        if "props" in node and "type" in node:
-            yield node
-            for value in node["props"].values():
-                yield from iter_components(value)
-        else:
-            for value in node.values():
-                yield from iter_components(value)
+    """Every component dict ({type, namespace, props}) in a layout tree, depth first (pre-order)."""
+    stack: list[Any] = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is list:
+            for child in reversed(item):
+                if type(child) is dict or type(child) is list:
+                    push(child)
+        elif kind is dict:
+            props = item.get("props")
+            if type(props) is dict and "type" in item:
+                yield item
+                for key, value in reversed(list(props.items())):
+                    if (type(value) is dict or type(value) is list) and key not in _DATA_PROPS:
+                        push(value)
+            else:
+                for value in reversed(list(item.values())):
+                    if type(value) is dict or type(value) is list:
+                        push(value)
 
 
 def split_output(spec: str) -> list[tuple[str, str]]:
@@ -195,6 +211,17 @@ def _matches(pattern: dict[str, Any], cid: Any) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _loads(text: str) -> Any:
     return json.loads(text)
+
+
+def _bind(dep_id: str, binding: dict[str, Any]) -> str:
+    """A dependency id with its MATCH wildcards replaced by the binding's values (as id_key)."""
+    if not binding or '["MATCH"]' not in dep_id:
+        return dep_id
+    pattern = dict(_loads(dep_id))
+    for key, value in binding.items():
+        if pattern.get(key) == ["MATCH"]:
+            pattern[key] = value
+    return id_key(pattern)
 
 
 def dep_matches(dep_id: str, cid: str) -> bool:
@@ -302,13 +329,54 @@ class DashSession:
         if cb.get("clientside_function") is not None:
             return False
         outputs = split_output(cb["output"])
-        if any(_is_wildcard(c) for c, _ in outputs) or '["MATCH"]' in json.dumps(cb.get("inputs", [])):
+        # ALL / ALLSMALLER outputs are not simulated; MATCH outputs fire once per matching id.
+        if any(_is_wildcard(c) and '["MATCH"]' not in c for c, _ in outputs):
             return False
         for dep in cb.get("inputs", []) + cb.get("state", []):
             if not _is_wildcard(dep["id"]) and dep["id"] not in self.index:
                 return False
         # Dash skips a callback whose outputs are all absent from the layout.
-        return any(c in self.index for c, _ in outputs)
+        return any(c in self.index or (_is_wildcard(c) and self._matching(c)) for c, _ in outputs)
+
+    def _matching(self, pattern_id: str) -> list[str]:
+        """The ids in the layout a wildcard id covers, in layout order."""
+        return [k for k in self.index if dep_matches(pattern_id, k)]
+
+    def _bindings(self, cb: dict[str, Any], changed: set[str]) -> list[dict[str, Any]]:
+        """The MATCH values to fire a callback with: [{}] for a plain callback; for a MATCH
+        callback one binding per matching output id, as the renderer sends one request per
+        component. When fired by a change, only the bindings whose own inputs changed (all of
+        them when a plain input changed)."""
+        pattern = next((c for c, _ in split_output(cb["output"]) if '["MATCH"]' in c), None)
+        if pattern is None:
+            return [{}]
+        pat = _loads(pattern)
+        keys = [k for k, v in pat.items() if v == ["MATCH"]]
+        bindings: list[dict[str, Any]] = []
+        for cid in self._matching(pattern):
+            b = {k: _loads(cid)[k] for k in keys}
+            if b not in bindings:
+                bindings.append(b)
+        if not changed:
+            return bindings
+        changed_ids = [c.rsplit(".", 1) for c in changed]
+        # A change of a plain or an ALL input reaches every instance; a MATCH input only its own.
+        shared = any(
+            '["MATCH"]' not in d["id"]
+            and any(p == d["property"] and dep_matches(d["id"], c) for c, p in changed_ids)
+            for d in cb.get("inputs", [])
+        )
+        if shared:
+            return bindings
+        return [
+            b
+            for b in bindings
+            if any(
+                f"{_bind(d['id'], b)}.{d['property']}" in changed
+                for d in cb.get("inputs", [])
+                if '["MATCH"]' in d["id"]
+            )
+        ]
 
     def _initial_queue(self, new_ids: set[str]) -> list[tuple[int, set[str]]]:
         queue: list[tuple[int, set[str]]] = []
@@ -320,27 +388,28 @@ class DashSession:
                 queue.append((i, set()))
         return queue
 
-    def _dep_value(self, dep: dict[str, Any]) -> Any:
-        if _is_wildcard(dep["id"]):
-            pattern = json.loads(dep["id"])
+    def _dep_value(self, dep: dict[str, Any], binding: dict[str, Any]) -> Any:
+        dep_id = _bind(dep["id"], binding)
+        if _is_wildcard(dep_id):
+            pattern = json.loads(dep_id)
             return [
                 {"id": _parse_id(k), "property": dep["property"], "value": p.get(dep["property"])}
                 for k, p in self.index.items()
                 if _matches(pattern, _parse_id(k))
             ]
-        item: dict[str, Any] = {"id": _parse_id(dep["id"]), "property": dep["property"]}
-        value = self.index[dep["id"]].get(dep["property"])
+        item: dict[str, Any] = {"id": _parse_id(dep_id), "property": dep["property"]}
+        value = self.index.get(dep_id, {}).get(dep["property"])
         if value is not None:
             item["value"] = value
         return item
 
-    def _body(self, cb: dict[str, Any], changed: set[str]) -> dict[str, Any]:
-        outputs = [{"id": _parse_id(c), "property": p} for c, p in split_output(cb["output"])]
+    def _body(self, cb: dict[str, Any], changed: set[str], binding: dict[str, Any]) -> dict[str, Any]:
+        outputs = [{"id": _parse_id(_bind(c, binding)), "property": p} for c, p in split_output(cb["output"])]
         return {
             "output": cb["output"],
             "outputs": outputs if cb["output"].startswith("..") else outputs[0],
-            "inputs": [self._dep_value(d) for d in cb.get("inputs", [])],
-            "state": [self._dep_value(d) for d in cb.get("state", [])],
+            "inputs": [self._dep_value(d, binding) for d in cb.get("inputs", [])],
+            "state": [self._dep_value(d, binding) for d in cb.get("state", [])],
             "changedPropIds": sorted(changed),
         }
 
@@ -361,8 +430,10 @@ class DashSession:
             cb = self.callbacks[idx]
             if not self._runnable(cb):
                 continue
-            fires += 1
-            updates = self._fire(cb, changed, trigger)
+            updates = []
+            for binding in self._bindings(cb, changed):
+                fires += 1
+                updates += self._fire(cb, changed, trigger, binding)
             if not updates:
                 continue
             self._apply(updates)
@@ -385,8 +456,10 @@ class DashSession:
                     queue.append((j, changed_ids))
                     queued.add(j)
 
-    def _fire(self, cb: dict[str, Any], changed: set[str], trigger: str) -> list[tuple[str, str, Any]]:
-        body = self._body(cb, changed)
+    def _fire(
+        self, cb: dict[str, Any], changed: set[str], trigger: str, binding: dict[str, Any]
+    ) -> list[tuple[str, str, Any]]:
+        body = self._body(cb, changed, binding)
         resp = self.transport.post_json(CALLBACK_PATH, body)
         self.records.append(
             CallbackRecord(

@@ -130,41 +130,43 @@ def page_replays(session: DashSession, router_body: dict[str, Any] | None) -> li
         inputs = cb.get("inputs", [])
         is_download = any(p == "data" and "download" in c for c, p in split_output(cb["output"]))
         changed = {f"{inputs[0]['id']}.{inputs[0]['property']}"} if inputs else set()
-        body = session._body(cb, changed)
-        if is_download:
-            for item in _find(body["inputs"], lambda cid, prop: prop == "n_clicks"):
-                item["value"] = 1
-        body, hits = _template(body)
-        if not hits:
-            continue  # no agency value to forge
-        if not is_download:
-            out.append(Replay(cb["output"], json.dumps(body), download=False))
-            continue
-        tables = _find(body["state"], lambda cid, prop: cid.endswith("dl-table") and prop == "value")
-        choices: list[Any] = [None]
-        default = tables[0].get("value") if tables else None
-        if tables:
-            options = session.index.get(str(tables[0]["id"]), {}).get("options") or []
-            values = [o["value"] if isinstance(o, dict) else o for o in options]
-            default = default if default in values else (values[0] if values else None)
-            choices = sorted(values, key=lambda v: v != default) or [None]  # the default first
-        formats = _find(body["state"], lambda cid, prop: "format" in cid and prop == "value")
-        for choice in choices:
-            if tables and choice is not None:
-                tables[0]["value"] = choice
-            label = cb["output"] + (f" [{choice}]" if choice is not None else "")
-            other = bool(tables) and choice != default
-            if formats:
-                formats[0]["value"] = "csv"
-            csv = "csv" if formats else None
-            out.append(Replay(label, json.dumps(body), download=True, fmt=csv, other_table=other))
-            for fmt in OFFICE_FORMATS if formats else ():
-                formats[0]["value"] = fmt
-                out.append(
-                    Replay(f"{label} {fmt}", json.dumps(body), download=True, fmt=fmt, other_table=other)
-                )
-            if formats:
-                formats[0]["value"] = "csv"
+        # A MATCH callback is one request per matching component (the renderer's way).
+        for binding in session._bindings(cb, set()):
+            body = session._body(cb, changed, binding)
+            if is_download:
+                for item in _find(body["inputs"], lambda cid, prop: prop == "n_clicks"):
+                    item["value"] = 1
+            body, hits = _template(body)
+            if not hits:
+                continue  # no agency value to forge
+            if not is_download:
+                out.append(Replay(cb["output"], json.dumps(body), download=False))
+                continue
+            tables = _find(body["state"], lambda cid, prop: cid.endswith("dl-table") and prop == "value")
+            choices: list[Any] = [None]
+            default = tables[0].get("value") if tables else None
+            if tables:
+                options = session.index.get(str(tables[0]["id"]), {}).get("options") or []
+                values = [o["value"] if isinstance(o, dict) else o for o in options]
+                default = default if default in values else (values[0] if values else None)
+                choices = sorted(values, key=lambda v: v != default) or [None]  # the default first
+            formats = _find(body["state"], lambda cid, prop: "format" in cid and prop == "value")
+            for choice in choices:
+                if tables and choice is not None:
+                    tables[0]["value"] = choice
+                label = cb["output"] + (f" [{choice}]" if choice is not None else "")
+                other = bool(tables) and choice != default
+                if formats:
+                    formats[0]["value"] = "csv"
+                csv = "csv" if formats else None
+                out.append(Replay(label, json.dumps(body), download=True, fmt=csv, other_table=other))
+                for fmt in OFFICE_FORMATS if formats else ():
+                    formats[0]["value"] = fmt
+                    out.append(
+                        Replay(f"{label} {fmt}", json.dumps(body), download=True, fmt=fmt, other_table=other)
+                    )
+                if formats:
+                    formats[0]["value"] = "csv"
     return out
 
 

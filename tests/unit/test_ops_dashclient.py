@@ -122,3 +122,52 @@ def test_pattern_matching_all_inputs() -> None:
     assert changed[0].body["changedPropIds"] == ['{"field":"wave","type":"gf"}.value']
     assert [i["value"] for i in changed[0].body["inputs"][0]] == ["basic", "2026"]
     assert sess.index["summary"]["children"] == "basic|2026"
+
+
+def test_pattern_matching_match_callbacks_fire_per_component() -> None:
+    """A MATCH callback is one request per matching component on load, and only the changed
+    component's instance fires on a change; ALL inputs in the same callback arrive as lists."""
+    from dash import ALL, MATCH
+
+    app = dash.Dash(__name__)
+    app.layout = html.Div(
+        [
+            dcc.Dropdown(id={"type": "gf", "field": "wave"}, options=["2025", "2026"], value="2025"),
+            *[
+                html.Div(
+                    [
+                        dcc.Dropdown(id={"type": "fmt", "n": n}, options=["a", "b"], value="a"),
+                        html.Div(id={"type": "table", "n": n}),
+                    ]
+                )
+                for n in (19, 20, 21)
+            ],
+        ]
+    )
+
+    @app.callback(
+        Output({"type": "table", "n": MATCH}, "children"),
+        Input({"type": "fmt", "n": MATCH}, "value"),
+        Input({"type": "gf", "field": ALL}, "value"),
+        State({"type": "fmt", "n": MATCH}, "id"),
+    )
+    def table(fmt: str, waves: list[str], cid: dict[str, int]) -> str:
+        return f"t{cid['n']}:{fmt}:{'|'.join(waves)}"
+
+    sess = DashSession(FlaskTransport(app.server))
+    initial = sess.load("/")
+    assert len(initial) == 3
+    assert sorted(r.body["outputs"]["id"]["n"] for r in initial) == [19, 20, 21]
+    assert all(r.status == 200 for r in initial)
+    assert sess.index['{"n":20,"type":"table"}']["children"] == "t20:a:2025"
+
+    changed = sess.set_value('{"n":21,"type":"fmt"}', "value", "b")
+    assert [r.body["outputs"]["id"]["n"] for r in changed] == [21]
+    assert changed[0].body["changedPropIds"] == ['{"n":21,"type":"fmt"}.value']
+    assert sess.index['{"n":21,"type":"table"}']["children"] == "t21:b:2025"
+    assert sess.index['{"n":19,"type":"table"}']["children"] == "t19:a:2025"
+
+    # A change of the ALL input reaches every instance.
+    again = sess.set_value('{"field":"wave","type":"gf"}', "value", "2026")
+    assert sorted(r.body["outputs"]["id"]["n"] for r in again) == [19, 20, 21]
+    assert sess.index['{"n":21,"type":"table"}']["children"] == "t21:b:2026"
