@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.callbacks import bench_env
-from benchmarks.servers import REDIS_BIN, ROOT, GunicornServer, RedisServer, peak_rss_bytes
+from benchmarks.servers import REDIS_BIN, ROOT, GunicornServer, RedisServer, cpu_seconds, peak_rss_bytes
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 
@@ -87,8 +89,14 @@ def run_load(
                     "WARNING",
                 ]
                 t0 = time.perf_counter()
+                cpu0 = {pid: cpu_seconds(pid) for pid in pids}
+                child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
                 wall = time.perf_counter() - t0
+                child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                worker_cpu = sum(cpu_seconds(pid) - cpu0[pid] for pid in pids)
+                # locust ran as this process's child: its CPU is the children's rusage delta.
+                locust_cpu = (child1.ru_utime + child1.ru_stime) - (child0.ru_utime + child0.ru_stime)
                 mem = {str(pid): round(peak_rss_bytes(pid) / 2**20, 1) for pid in pids}
                 stats = parse_stats(Path(f"{prefix}_stats.csv"))
                 failures_csv = Path(f"{prefix}_failures.csv")
@@ -106,14 +114,19 @@ def run_load(
         "locust_exit_code": proc.returncode,
         "stats": stats,
         "worker_peak_rss_mib": mem,
+        # Who used the two cores: when the load generator itself needs a large share, response
+        # times include its own scheduling delay (locust warns above 90 % of a core).
+        "cpu_s": {
+            "workers": round(worker_cpu, 1),
+            "locust": round(locust_cpu, 1),
+            "machine_share": round((worker_cpu + locust_cpu) / (wall * (os.cpu_count() or 1)), 2),
+        },
         "failures_csv": failures,
         "locust_stderr_tail": proc.stderr[-2000:],
     }
 
 
 def _base_env() -> dict[str, str]:
-    import os
-
     env = dict(os.environ)
     env.setdefault("GUNICORN_THREADS", "4")
     return env

@@ -147,6 +147,15 @@ def browser_md(b: dict[str, Any]) -> str:
     )
 
 
+def _cpu_md(cpu: dict[str, Any] | None) -> str:
+    if not cpu:
+        return ""
+    return (
+        f" CPU during the run: workers {cpu['workers']} s, locust {cpu['locust']} s "
+        f"({round(100 * cpu['machine_share'])} % of the machine's cores)."
+    )
+
+
 def load_md(res: dict[str, Any]) -> str:
     ld = res["load"]
     t = ld["stats"]["total"] or {}
@@ -156,7 +165,8 @@ def load_md(res: dict[str, Any]) -> str:
         f"p50 {t.get('p50_ms')} ms, **p95 {t.get('p95_ms')} ms**, p99 {t.get('p99_ms')} ms, "
         f"{_v(t.get('rps'), '{:.1f}')} requests/s. Worker peak RSS: "
         + ", ".join(f"{v} MiB" for v in ld["worker_peak_rss_mib"].values())
-        + ".",
+        + "."
+        + _cpu_md(ld.get("cpu_s")),
         "",
         "| request | count | failures | p50 (ms) | p95 (ms) | p99 (ms) |",
         "|---|---:|---:|---:|---:|---:|",

@@ -62,3 +62,26 @@ def test_report_shows_cpu_split_and_roster_badges_row() -> None:
         "| roster+badges | 2,600 | 70.0 | 175.0 | 255.0 | 70.0 / 14.0 / 80.0 / 7.0 | 1600.0 / 3000.0 |" in md
     )
     assert "| survey | 0 | 0.0 | – | – | – | – / – |" in md
+
+
+def test_cpu_seconds_counts_a_process_busy_time() -> None:
+    import os
+    import time
+
+    from benchmarks.servers import cpu_seconds
+
+    before = cpu_seconds(os.getpid())
+    end = time.process_time() + 0.3
+    while time.process_time() < end:
+        pass
+    after = cpu_seconds(os.getpid())
+    assert 0.2 <= after - before <= 1.0
+    assert cpu_seconds(2**22 + 12345) == 0.0  # no such process
+
+
+def test_load_report_names_the_cpu_split() -> None:
+    from benchmarks.report import _cpu_md
+
+    text = _cpu_md({"workers": 80.5, "locust": 40.0, "machine_share": 0.9})
+    assert "workers 80.5 s" in text and "locust 40.0 s" in text and "90 %" in text
+    assert _cpu_md(None) == ""
