@@ -179,24 +179,12 @@ class GunicornServer:
 
 def rss_bytes(pid: int) -> int:
     """Resident set size of a process (VmRSS), 0 when it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return (_status_kib(pid, "VmRSS:") or 0) * 1024
 
 
 def peak_rss_bytes(pid: int) -> int:
     """Peak resident set size so far (VmHWM), 0 when the process is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return (_status_kib(pid, "VmHWM:") or 0) * 1024
 
 
 def cpu_seconds(pid: int) -> float:
