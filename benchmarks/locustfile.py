@@ -53,7 +53,11 @@ def _allowed(role: str) -> list[str]:
 
 
 class DashboardUser(HttpUser):
-    """One analyst at a browser: sign in once, then visit pages and play with the filters."""
+    """One analyst at a browser: sign in once, then visit pages and play with the filters.
+
+    Every action (opening a page, changing a filter) is followed by a pause of `wait_time`, as a
+    person reads the charts before the next change; the page's own callback requests after an
+    action go out at once, as a browser sends them."""
 
     wait_time = between(0.5, 2.0)
 
@@ -77,6 +81,7 @@ class DashboardUser(HttpUser):
         for _ in range(FILTER_CHANGES_PER_VISIT):
             if not controls:
                 break
+            self.wait()  # reading the page before the next change
             cid, prop, choices = random.choice(controls)
             if cid in sess.index:
                 sess.set_value(cid, prop, random.choice(choices))
