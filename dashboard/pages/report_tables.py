@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, callback, html
+from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components as comp
 from dashboard.cache import callback_cache, layout_cache
@@ -171,8 +171,25 @@ def _html_table(df: pd.DataFrame, caption: str, table_id: str) -> html.Div:
     return sections.report_table(df.astype(str), caption, table_id, _cell_class)
 
 
-def _side(number: int, summary: pd.DataFrame, lang: str) -> list[Any]:
-    row = summary[summary["table"] == number].iloc[0]
+def _title(number: int, lang: str) -> str:
+    if number in SCOPE_OF:
+        return t(
+            "report_tables.table19_22_title",
+            lang,
+            number=number,
+            scope=t(f"report_tables.scope_{SCOPE_OF[number]}", lang),
+        )
+    return t(
+        "report_tables.table23_25_title",
+        lang,
+        number=number,
+        category=t(f"priority.category_{CATEGORY_OF[number]}", lang),
+    )
+
+
+def _side(number: int, row: dict[str, Any], lang: str) -> list[Any]:
+    """The comparison beside a table (its row of the summary): largest difference, within
+    rounding or not, mismatches, hidden and explained cells."""
     items: list[Any] = []
     if pd.isna(row["max_abs_diff"]):
         items.append(html.P(t("report_tables.max_diff_none", lang)))
@@ -204,67 +221,87 @@ def _side(number: int, summary: pd.DataFrame, lang: str) -> list[Any]:
                 id=ID(f"t{number}-explained"),
             )
         )
-    items.append(html.H3(t("report_tables.footnotes", lang), className="h6 mt-2"))
-    items.append(
-        html.Ol([html.Li(t(f"report_tables.{k}", lang), className="small") for k in FOOTNOTES[number]])
-    )
     return items
 
 
-def render_content(scope: Scope, filters: Filters, lang: str) -> list[Any]:
+def table_outputs(scope: Scope, filters: Filters, number: int, lang: str) -> tuple[Any, list[Any]]:
+    """One table's callback output: the table in the report's layout and the comparison beside
+    it, both from one build of the table (its summary row is computed from the same frame)."""
     f = svc.report_filters(scope, filters)
-    summary = svc.report_tables_summary(scope, f)
-    out: list[Any] = [
-        html.H2(t("report_tables.summary_title", lang), className="h5"),
-        _html_table(summary_display(summary, lang), t("report_tables.summary_title", lang), ID("summary")),
-    ]
-    for number in TABLES:
-        if number in SCOPE_OF:
-            title = t(
-                "report_tables.table19_22_title",
-                lang,
-                number=number,
-                scope=t(f"report_tables.scope_{SCOPE_OF[number]}", lang),
-            )
-        else:
-            title = t(
-                "report_tables.table23_25_title",
-                lang,
-                number=number,
-                category=t(f"priority.category_{CATEGORY_OF[number]}", lang),
-            )
-        frame = table_frame(scope, f, number, lang)
-        body = dbc.Row(
-            [
-                dbc.Col(
+    if number in SCOPE_OF:
+        table = svc.report_table(scope, f, SCOPE_OF[number])
+        frame = scores_display(table, lang)
+    else:
+        table = svc.workgroup_table(scope, f, CATEGORY_OF[number])
+        frame = workgroup_display(table, lang)
+    row = svc.table_summary(table, number)
+    return _html_table(frame, _title(number, lang), ID(f"t{number}")), _side(number, row, lang)
+
+
+def summary_output(scope: Scope, filters: Filters, lang: str) -> html.Div:
+    """The summary callback's output: one row per table, its differences from the report."""
+    summary = svc.report_tables_summary(scope, svc.report_filters(scope, filters))
+    title = t("report_tables.summary_title", lang)
+    return _html_table(summary_display(summary, lang), title, ID("summary"))
+
+
+def _card(number: int, lang: str, may_export: bool) -> dbc.Card:
+    """A table's card: an empty container for the table and for the comparison beside it (filled
+    by the table's callback), the static notes, download controls and footnotes."""
+    title = _title(number, lang)
+    body = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dcc.Loading(html.Div(id=ID(f"t{number}-box")), type="default"),
+                    html.P(
+                        t("report_tables.na_note", lang) + " " + t("report_tables.rank_note", lang),
+                        className="small text-muted",
+                    )
+                    if number in SCOPE_OF
+                    else None,
+                    comp.download_controls(f"report-tables-t{number}", lang, may_export),
+                    html.Div(
+                        id=f"report-tables-t{number}-download-msg",
+                        className="small text-danger",
+                        role="status",
+                    ),
+                ],
+                lg=9,
+            ),
+            dbc.Col(
+                html.Aside(
                     [
-                        _html_table(frame, title, ID(f"t{number}")),
-                        html.P(
-                            t("report_tables.na_note", lang) + " " + t("report_tables.rank_note", lang),
-                            className="small text-muted",
-                        )
-                        if number in SCOPE_OF
-                        else None,
-                        comp.download_controls(f"report-tables-t{number}", lang, scope.may_export),
-                        html.Div(
-                            id=f"report-tables-t{number}-download-msg",
-                            className="small text-danger",
-                            role="status",
+                        html.Div(id=ID(f"t{number}-side")),
+                        html.H3(t("report_tables.footnotes", lang), className="h6 mt-2"),
+                        html.Ol(
+                            [
+                                html.Li(t(f"report_tables.{k}", lang), className="small")
+                                for k in FOOTNOTES[number]
+                            ]
                         ),
                     ],
-                    lg=9,
+                    className="small",
                 ),
-                dbc.Col(html.Aside(_side(number, summary, lang), className="small"), lg=3),
-            ]
-        )
-        out.append(
-            dbc.Card(
-                [dbc.CardHeader(html.H2(title, className="h6 m-0")), dbc.CardBody(body)],
-                className="figure-card",
-                id=ID(f"card-{number}"),
-            )
-        )
-    return out
+                lg=3,
+            ),
+        ]
+    )
+    return dbc.Card(
+        [dbc.CardHeader(html.H2(title, className="h6 m-0")), dbc.CardBody(body)],
+        className="figure-card",
+        id=ID(f"card-{number}"),
+    )
+
+
+def skeleton(lang: str, may_export: bool) -> list[Any]:
+    """The page's content without data: the callbacks fill the summary and every table on the
+    first call and on each filter change, each on its own (so each is timed, and runs, alone)."""
+    return [
+        html.H2(t("report_tables.summary_title", lang), className="h5"),
+        dcc.Loading(html.Div(id=ID("summary-box")), type="default"),
+        *(_card(number, lang, may_export) for number in TABLES),
+    ]
 
 
 def _layout(**query: str) -> html.Div:
@@ -281,7 +318,7 @@ def _layout(**query: str) -> html.Div:
                     dbc.Col(
                         comp.filter_panel(filters, lang, options, fields=("wave",)), lg=2, className="mb-3"
                     ),
-                    dbc.Col(html.Div(render_content(scope, filters, lang), id=ID("content")), lg=10),
+                    dbc.Col(html.Div(skeleton(lang, scope.may_export), id=ID("content")), lg=10),
                 ]
             ),
         ]
@@ -293,15 +330,29 @@ def _layout(**query: str) -> html.Div:
 layout = sections.guarded_layout(layout_cache(_layout, resolver=svc.report_filters), log)
 
 
-@callback(
-    Output(ID("content"), "children"),
-    Input(GF, "value"),
-    State(GF, "id"),
-    prevent_initial_call=True,
-)
+@callback(Output(ID("summary-box"), "children"), Input(GF, "value"), State(GF, "id"))
 @callback_cache(resolver=svc.report_filters)
-def _update(values: list[Any], ids: list[dict[str, str]]) -> list[Any]:
-    return render_content(common_svc.current_scope(), comp.filters_from_values(ids, values), current_lang())
+def _update_summary(values: list[Any], ids: list[dict[str, str]]) -> Any:
+    return summary_output(common_svc.current_scope(), comp.filters_from_values(ids, values), current_lang())
+
+
+def _register_table(number: int) -> None:
+    def _update(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, list[Any]]:
+        scope = common_svc.current_scope()
+        return table_outputs(scope, comp.filters_from_values(ids, values), number, current_lang())
+
+    # A name per table: the rendered-output cache keys on the function's name.
+    _update.__name__ = _update.__qualname__ = f"_update_t{number}"
+    callback(
+        Output(ID(f"t{number}-box"), "children"),
+        Output(ID(f"t{number}-side"), "children"),
+        Input(GF, "value"),
+        State(GF, "id"),
+    )(callback_cache(resolver=svc.report_filters)(_update))
+
+
+for _number in TABLES:
+    _register_table(_number)
 
 
 def _register_download(number: int) -> None:

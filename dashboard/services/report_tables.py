@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -183,21 +184,60 @@ def published_grid(table_scope: str) -> pd.DataFrame:
     return grid.sort_values(["row_order", "tier_order"]).drop(columns=["tier_order"]).reset_index(drop=True)
 
 
+_LIVE_KEYS = ["scope", "tier", "category", "competency_code"]
+
+
+@cache
+def _published_grids(table_scope: str | None = None) -> tuple[pd.DataFrame, tuple[tuple[str, ...], ...]]:
+    """Tables 19-22's printed layouts stacked in table order with a `scope` column (or only
+    `table_scope`'s), and each row's live key (scope, tier, category, code). Static."""
+    scopes = list(SCOPE_TABLES) if table_scope is None else [table_scope]
+    grid = pd.concat([published_grid(s).assign(scope=s) for s in scopes], ignore_index=True)
+    keys = tuple(zip(*(grid[k].astype(str).tolist() for k in _LIVE_KEYS), strict=True))
+    return grid, keys
+
+
+def _floats(s: pd.Series) -> np.ndarray:
+    return np.asarray(pd.to_numeric(s, errors="coerce"), dtype=float)
+
+
+def build_report_tables(all_live: pd.DataFrame, table_scope: str | None = None) -> pd.DataFrame:
+    """Tables 19-22 in one pass (or only `table_scope`'s): the published grids joined with the
+    live scores by (scope, tier, category, code). Columns as report_table plus `scope`.
+
+    The join is a dict lookup: the frames are a few hundred rows, where pandas merges and
+    multi-indexes on string columns cost milliseconds each."""
+    static, keys = _published_grids(table_scope)
+    grid = static.copy()
+    live_keys = zip(*(all_live[k].astype(str).tolist() for k in _LIVE_KEYS), strict=True)
+    at_of = {k: i for i, k in enumerate(live_keys)}
+    if len(at_of) != len(all_live):  # one live row per cell; anything else is a query bug
+        raise ValueError("live scores are not unique per scope × tier × category × competency")
+    at = np.array([at_of.get(k, -1) for k in keys], dtype=np.intp)
+    found = at >= 0
+    asked = grid["asked"].to_numpy(dtype=bool)
+
+    def take(values: np.ndarray, fill: Any) -> np.ndarray:
+        if not len(values):
+            return np.full(len(grid), fill)
+        return np.where(found, values[at], fill)
+
+    grid["n"] = take(_floats(all_live["n"]), np.nan)
+    score = np.where(asked, take(_floats(all_live["score"]), np.nan), np.nan)
+    rank = np.where(asked, take(_floats(all_live["rank"]), np.nan), np.nan)
+    grid["score"], grid["rank"] = score, rank
+    suppressed = all_live["suppressed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    grid["suppressed"] = take(suppressed, False).astype(bool)
+    published = grid["published_score"].to_numpy(dtype=float)
+    grid["diff"] = np.round(score, 2) - published
+    grid["abs_diff_raw"] = np.abs(score - published)
+    grid["rank_match"] = rank == grid["published_rank"].to_numpy(dtype=float)
+    return grid
+
+
 def build_report_table(all_live: pd.DataFrame, table_scope: str) -> pd.DataFrame:
     """report_table's body: the published grid of `table_scope` joined with live scores."""
-    live = all_live[all_live["scope"] == table_scope]
-    grid = published_grid(table_scope)
-    grid = grid.merge(
-        live[["tier", "category", "competency_code", "n", "score", "rank", "suppressed"]],
-        on=["tier", "category", "competency_code"],
-        how="left",
-    )
-    grid.loc[~grid["asked"], ["score", "rank"]] = np.nan
-    grid["diff"] = grid["score"].round(2) - grid["published_score"]
-    grid["abs_diff_raw"] = (grid["score"] - grid["published_score"]).abs()
-    grid["rank_match"] = grid["rank"] == grid["published_rank"]
-    grid["suppressed"] = grid["suppressed"].astype("boolean").fillna(False).astype(bool)
-    return grid
+    return build_report_tables(all_live, table_scope).drop(columns=["scope"])
 
 
 def _summary(df: pd.DataFrame) -> dict[str, object]:
@@ -212,6 +252,13 @@ def _summary(df: pd.DataFrame) -> dict[str, object]:
         "explained": 0,
         "explained_by": "",
     }
+
+
+def table_summary(table: pd.DataFrame, number: int) -> dict[str, object]:
+    """One row of report_tables_summary from one table's frame (report_table or workgroup_table)."""
+    if number in SCOPE_TABLES.values():
+        return _summary(table)
+    return workgroup_summary(table)
 
 
 def workgroup_summary(wg: pd.DataFrame) -> dict[str, object]:
@@ -246,16 +293,16 @@ def workgroup_summary(wg: pd.DataFrame) -> dict[str, object]:
 def report_tables_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
     """Per table (19-25): cells compared and hidden, the largest |live − published|, rank or list
     mismatches, and the differences a CHECKS item explains (Tables 23-25)."""
-    # Read the live scores once (the per-table services would each read them when uncached).
-    live, wg_live = live_scores(scope, filters), workgroup_scores(scope, filters)
+    # The live scores are read once and every table is built in one pass per kind.
+    scores = build_report_tables(live_scores(scope, filters))
+    groups = build_workgroup_tables(workgroup_scores(scope, filters))
     rows = []
+    by_scope = dict(tuple(scores.groupby("scope", sort=False)))
     for table_scope, number in SCOPE_TABLES.items():
-        rows.append(
-            {"table": number, "scope": table_scope, **_summary(build_report_table(live, table_scope))}
-        )
+        rows.append({"table": number, "scope": table_scope, **_summary(by_scope[table_scope])})
+    by_category = dict(tuple(groups.groupby("category", sort=False)))
     for category, number in WORKGROUP_TABLES.items():
-        wg = build_workgroup_table(wg_live, category)
-        rows.append({"table": number, "scope": category, **workgroup_summary(wg)})
+        rows.append({"table": number, "scope": category, **workgroup_summary(by_category[category])})
     return pd.DataFrame(rows)
 
 
@@ -314,50 +361,82 @@ def published_workgroup_grid(category: str) -> pd.DataFrame:
     )
 
 
-def build_workgroup_table(all_live: pd.DataFrame, category: str) -> pd.DataFrame:
-    """workgroup_table's body: published top lists of `category` next to the live ones.
+_CELL_KEYS = ["category", "tier", "workgroup"]
+
+
+@cache
+def _published_workgroup_grids(category: str | None = None) -> pd.DataFrame:
+    """Tables 23-25's published cells stacked in table order (or only `category`'s), with
+    `category` and the CHECKS exceptions of each cell and listed mean (static)."""
+    frames = []
+    for cat in WORKGROUP_TABLES if category is None else [category]:
+        g = published_workgroup_grid(cat).assign(category=cat)
+        g["list_exception"] = [
+            LIST_EXCEPTIONS.get((cat, str(t), str(w)), "")
+            for t, w in zip(g["tier"], g["workgroup"], strict=True)
+        ]
+        g["mean_exception"] = [
+            mean_exception(cat, str(t), str(w), str(c)) if isinstance(c, str) else ""
+            for t, w, c in zip(g["tier"], g["workgroup"], g["published_code"], strict=True)
+        ]
+        frames.append(g)
+    return pd.concat(frames, ignore_index=True)
+
+
+def build_workgroup_tables(all_live: pd.DataFrame, category: str | None = None) -> pd.DataFrame:
+    """Tables 23-25 in one pass (or only `category`'s): published top lists next to the live
+    ones. Columns as workgroup_table plus `category`.
 
     The live list is ordered as the report prints: by the two-decimal mean; items that print the
     same mean are tied, and a tie is listed in the published order (then by code). A cell whose
-    every live value is suppressed is `hidden`."""
-    live = all_live[all_live["category"] == category]
-    cell_keys = ["tier", "workgroup"]
-    out = published_workgroup_grid(category)
-    pub_pos = out[[*cell_keys, "published_code", "position"]].rename(
-        columns={"published_code": "competency_code", "position": "pub_position"}
+    every live value is suppressed is `hidden`. Lookups are dicts (a few hundred rows)."""
+    grid = _published_workgroup_grids(category).copy()
+    live = all_live if category is None else all_live[all_live["category"] == category]
+    g_cells = list(zip(*(grid[k].astype(str).tolist() for k in _CELL_KEYS), strict=True))
+    g_pub = [c if isinstance(c, str) else None for c in grid["published_code"].tolist()]
+    g_pos = grid["position"].astype(int).tolist()
+    pub_position = {(*cell, code): pos for cell, code, pos in zip(g_cells, g_pub, g_pos, strict=True)}
+
+    l_cells = list(zip(*(live[k].astype(str).tolist() for k in _CELL_KEYS), strict=True))
+    l_codes = live["competency_code"].astype(str).tolist()
+    scores = _floats(live["score"])
+    rounded = np.round(scores, 2).tolist()
+    score_of = dict(
+        zip(((*c, k) for c, k in zip(l_cells, l_codes, strict=True)), scores.tolist(), strict=True)
     )
-    visible = live[live["score"].notna()].merge(pub_pos, on=[*cell_keys, "competency_code"], how="left")
-    visible = visible.assign(
-        rounded=visible["score"].round(2), pub_position=visible["pub_position"].fillna(99)
-    ).sort_values(
-        [*cell_keys, "rounded", "pub_position", "competency_code"], ascending=[True, True, False, True, True]
+    n_max: dict[tuple[str, ...], float] = {}
+    for cell, n in zip(l_cells, _floats(live["n"]).tolist(), strict=True):
+        if not np.isnan(n):
+            n_max[cell] = max(n, n_max.get(cell, n))
+    # Live order within each cell: two-decimal mean (descending), published position, code.
+    ranked: dict[tuple[str, ...], list[tuple[float, int, str]]] = {}
+    for cell, code, r in zip(l_cells, l_codes, rounded, strict=True):
+        if not np.isnan(r):
+            ranked.setdefault(cell, []).append((-r, pub_position.get((*cell, code), 99), code))
+    lists = {cell: [code for *_, code in sorted(items)] for cell, items in ranked.items()}
+
+    live_code: list[Any] = []
+    for cell, pos in zip(g_cells, g_pos, strict=True):
+        codes = lists.get(cell, [])
+        live_code.append(codes[pos - 1] if 0 < pos <= len(codes) else np.nan)
+    grid["live_code"] = pd.Series(live_code, index=grid.index, dtype=grid["published_code"].dtype)
+    grid["live_score"] = np.array(
+        [score_of.get((*cell, code), np.nan) for cell, code in zip(g_cells, g_pub, strict=True)], dtype=float
     )
-    visible = visible.assign(position=visible.groupby(cell_keys).cumcount() + 1)
-    out = out.merge(
-        visible[[*cell_keys, "position", "competency_code"]].rename(columns={"competency_code": "live_code"}),
-        on=[*cell_keys, "position"],
-        how="left",
-    )
-    out = out.merge(
-        live[[*cell_keys, "competency_code", "score"]].rename(
-            columns={"competency_code": "published_code", "score": "live_score"}
-        ),
-        on=[*cell_keys, "published_code"],
-        how="left",
-    )
-    out = out.merge(live.groupby(cell_keys, as_index=False)["n"].max(), on=cell_keys, how="left")
-    same = (
-        (out["live_code"] == out["published_code"]).groupby([out["tier"], out["workgroup"]]).transform("all")
-    )
-    out["list_match"] = same.astype(bool)
-    shown = out["live_code"].notna().groupby([out["tier"], out["workgroup"]]).transform("any")
-    out["hidden"] = ~shown.astype(bool)
-    out["list_exception"] = [
-        LIST_EXCEPTIONS.get((category, str(t), str(w)), "")
-        for t, w in zip(out["tier"], out["workgroup"], strict=True)
-    ]
-    out["mean_exception"] = [
-        mean_exception(category, str(t), str(w), str(c)) if isinstance(c, str) else ""
-        for t, w, c in zip(out["tier"], out["workgroup"], out["published_code"], strict=True)
-    ]
-    return out
+    ns = [n_max.get(cell, np.nan) for cell in g_cells]
+    grid["n"] = pd.array(ns, dtype="float64") if any(np.isnan(ns)) else np.array(ns, dtype=np.int64)
+    match: dict[tuple[str, ...], bool] = {}
+    shown: dict[tuple[str, ...], bool] = {}
+    for cell, code, pub in zip(g_cells, live_code, g_pub, strict=True):
+        is_live = isinstance(code, str)
+        match[cell] = match.get(cell, True) and is_live and pub is not None and code == pub
+        shown[cell] = shown.get(cell, False) or is_live
+    grid["list_match"] = np.array([match[c] for c in g_cells], dtype=bool)
+    grid["hidden"] = np.array([not shown[c] for c in g_cells], dtype=bool)
+    order = [c for c in grid.columns if c not in ("list_exception", "mean_exception")]
+    return grid[[*order, "list_exception", "mean_exception"]]
+
+
+def build_workgroup_table(all_live: pd.DataFrame, category: str) -> pd.DataFrame:
+    """workgroup_table's body: published top lists of `category` next to the live ones."""
+    return build_workgroup_tables(all_live, category).drop(columns=["category"])
