@@ -212,9 +212,26 @@ SUPPLY_COLS = (
 EXPIRING_COLS = ("badge_code", "n", "first_expiry", "last_expiry")
 
 
+# One callback per section (figure + its table): each is timed on its own and Dash runs them in
+# parallel; all fire on the initial call (the layout only renders empty containers).
 @dash.callback(
     Output(P("monthly"), "figure"),
     Output(P("monthly-table"), "children"),
+    Input(GF, "value"),
+    Input(P("kind"), "value"),
+    State(GF, "id"),
+)
+@callback_cache
+def _update_monthly(values: list[Any], kind: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    monthly = svc.monthly(scope, _filters(ids, values, scope), kind=_kind(kind))
+    return (
+        fig.monthly_chart(monthly, lang),
+        _table(monthly, MONTHLY_COLS, t("badges.fig_monthly", lang), lang, "monthly-tbl"),
+    )
+
+
+@dash.callback(
     Output(P("coverage-trend"), "figure"),
     Output(P("coverage-trend-table"), "children"),
     Input(GF, "value"),
@@ -222,14 +239,10 @@ EXPIRING_COLS = ("badge_code", "n", "first_expiry", "last_expiry")
     State(GF, "id"),
 )
 @callback_cache
-def _update_trends(values: list[Any], kind: str, ids: list[dict[str, str]]) -> tuple[Any, Any, Any, Any]:
+def _update_trend(values: list[Any], kind: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
     lang, scope = current_lang(), common.current_scope()
-    filters = _filters(ids, values, scope)
-    monthly = svc.monthly(scope, filters, kind=_kind(kind))
-    trend = svc.coverage_trend(scope, filters, kind=_kind(kind))
+    trend = svc.coverage_trend(scope, _filters(ids, values, scope), kind=_kind(kind))
     return (
-        fig.monthly_chart(monthly, lang),
-        _table(monthly, MONTHLY_COLS, t("badges.fig_monthly", lang), lang, "monthly-tbl"),
         fig.coverage_trend_chart(trend, lang),
         _table(trend, TREND_COLS, t("badges.fig_coverage_trend", lang), lang, "trend-tbl"),
     )
@@ -271,39 +284,58 @@ def _update_km(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> t
 @dash.callback(
     Output(P("funnel"), "figure"),
     Output(P("funnel-table"), "children"),
+    Input(GF, "value"),
+    State(GF, "id"),
+)
+@callback_cache
+def _update_funnel(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    funnel = svc.funnel(scope, _filters(ids, values, scope))
+    return (
+        fig.funnel_chart(funnel, lang) if not funnel.empty else empty(t("badges.no_data", lang)),
+        _table(funnel, FUNNEL_COLS, t("badges.fig_funnel", lang), lang, "funnel-tbl"),
+    )
+
+
+@dash.callback(
     Output(P("supply"), "figure"),
     Output(P("supply-table"), "children"),
+    Input(GF, "value"),
+    State(GF, "id"),
+)
+@callback_cache
+def _update_supply(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    supply = svc.supply_demand(scope, _filters(ids, values, scope))
+    supply_sorted = (
+        supply.sort_values(["todo", "demand_index"], ascending=[False, False]) if not supply.empty else supply
+    )
+    return (
+        fig.supply_demand_chart(supply, lang),
+        _table(supply_sorted, SUPPLY_COLS, t("badges.fig_supply", lang), lang, "supply-tbl"),
+    )
+
+
+@dash.callback(
     Output(P("expiring-table"), "children"),
     Input(GF, "value"),
     State(GF, "id"),
 )
 @callback_cache
-def _update_paths(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, Any, Any, Any, Any]:
+def _update_expiring(values: list[Any], ids: list[dict[str, str]]) -> Any:
     lang, scope = current_lang(), common.current_scope()
     svc.register_badge_labels(scope)
-    filters = _filters(ids, values, scope)
-    funnel = svc.funnel(scope, filters)
-    supply = svc.supply_demand(scope, filters)
-    expiring = svc.expiring(scope, filters)
-    supply_sorted = (
-        supply.sort_values(["todo", "demand_index"], ascending=[False, False]) if not supply.empty else supply
-    )
-    exp_caption = t("badges.section_expiring", lang)
+    expiring = svc.expiring(scope, _filters(ids, values, scope))
+    caption = t("badges.section_expiring", lang)
     if not expiring.empty:
-        exp_caption += " · " + t("badges.as_of", lang, date=str(expiring["as_of"].iloc[0])[:10])
-    return (
-        fig.funnel_chart(funnel, lang) if not funnel.empty else empty(t("badges.no_data", lang)),
-        _table(funnel, FUNNEL_COLS, t("badges.fig_funnel", lang), lang, "funnel-tbl"),
-        fig.supply_demand_chart(supply, lang),
-        _table(supply_sorted, SUPPLY_COLS, t("badges.fig_supply", lang), lang, "supply-tbl"),
-        comp.accessible_table(
-            _names(expiring, lang),
-            _cols(lang, EXPIRING_COLS),
-            exp_caption,
-            lang,
-            table_id=P("expiring-tbl"),
-            open_=True,
-        ),
+        caption += " · " + t("badges.as_of", lang, date=str(expiring["as_of"].iloc[0])[:10])
+    return comp.accessible_table(
+        _names(expiring, lang),
+        _cols(lang, EXPIRING_COLS),
+        caption,
+        lang,
+        table_id=P("expiring-tbl"),
+        open_=True,
     )
 
 

@@ -105,10 +105,13 @@ def test_badges_callbacks_show_service_numbers(app: Any) -> None:
 
     values, ids = _gf(badges.FIELDS)
     with app.server.test_request_context("/"):
-        monthly_fig, _, trend_fig, trend_table = badges._update_trends(values, "all", ids)
+        monthly_fig, _ = badges._update_monthly(values, "all", ids)
+        trend_fig, trend_table = badges._update_trend(values, "all", ids)
         by_fig, by_table = badges._update_coverage_by(values, "all", "badge", ids)
         km_fig, _ = badges._update_km(values, "national", ids)
-        funnel_fig, _, supply_fig, supply_table, expiring = badges._update_paths(values, ids)
+        funnel_fig, _ = badges._update_funnel(values, ids)
+        supply_fig, supply_table = badges._update_supply(values, ids)
+        expiring = badges._update_expiring(values, ids)
     issued = next(tr for tr in monthly_fig.data if tr.name == "核發")
     assert list(issued.y) == [1, 1, 2, 1]
     assert list(trend_fig.data[0].y)[-1] == pytest.approx(2 / 3)
@@ -193,10 +196,13 @@ def test_english_pages_have_no_chinese_text(app: Any) -> None:
             ai_gap._update_mention(values, "tier", ids),
             ai_gap._update_sa(values, "2026-06", "tier", ids),
             ai_gap._update_earners(values, "tier", ids),
-            badges._update_trends(bvalues, "all", bids),
+            badges._update_monthly(bvalues, "all", bids),
+            badges._update_trend(bvalues, "all", bids),
             badges._update_coverage_by(bvalues, "all", "route", bids),
             badges._update_km(bvalues, "tier", bids),
-            badges._update_paths(bvalues, bids),
+            badges._update_funnel(bvalues, bids),
+            badges._update_supply(bvalues, bids),
+            badges._update_expiring(bvalues, bids),
             summary._render(svalues, sids),
         ]
     texts = _strings(json.loads(json.dumps(trees, cls=plotly.utils.PlotlyJSONEncoder)))
