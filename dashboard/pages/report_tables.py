@@ -58,47 +58,56 @@ def _fmt(value: Any, digits: int = 2) -> str:
 
 def scores_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Table 19-22 in the report's layout: one row per printed competency, per tier the live
-    score and rank and the published score (N/A where the tier was not asked)."""
+    score and rank and the published score (N/A where the tier was not asked). Plain Python over
+    the grid's rows (a few hundred cells)."""
     na, hidden = t("report_tables.na", lang), t("report_tables.hidden", lang)
-    d = df.copy()
-    live_ok = d["asked"] & ~d["suppressed"] & d["score"].notna()
-    d["score_txt"] = np.where(
-        ~d["asked"], na, np.where(live_ok, d["score"].map(lambda v: f"{v:.2f}"), hidden)
-    )
-    d["rank_txt"] = np.where(
-        ~d["asked"], na, np.where(live_ok, d["rank"].map(lambda v: "" if pd.isna(v) else f"{int(v)}"), hidden)
-    )
-    # A live rank that differs from the printed one is marked, so mismatches are visible.
-    differs = live_ok & (d["rank"] != d["published_rank"])
-    d["rank_txt"] = np.where(differs, d["rank_txt"] + " ≠", d["rank_txt"])
-    d["pub_txt"] = np.where(
-        d["asked"],
-        [
-            "" if pd.isna(v) else (f"{v:.2f} ({int(r)})" if not pd.isna(r) else f"{v:.2f}")
-            for v, r in zip(d["published_score"], d["published_rank"], strict=True)
-        ],
-        na,
-    )
+    asked = df["asked"].to_numpy(dtype=bool).tolist()
+    suppressed = df["suppressed"].to_numpy(dtype=bool).tolist()
+    score, rank = df["score"].to_numpy(dtype=float).tolist(), df["rank"].to_numpy(dtype=float).tolist()
+    pub = df["published_score"].to_numpy(dtype=float).tolist()
+    pub_rank = df["published_rank"].to_numpy(dtype=float).tolist()
+    tiers, row_order = df["tier"].tolist(), df["row_order"].tolist()
+    ns = np.asarray(pd.to_numeric(df["n"], errors="coerce"), dtype=float).tolist()
+    cells: dict[tuple[Any, Any], tuple[str, str, str]] = {}
+    n_by_tier: dict[Any, float] = {}
+    for i, (tier, row) in enumerate(zip(tiers, row_order, strict=True)):
+        n = ns[i]
+        if not np.isnan(n):
+            n_by_tier[tier] = max(n, n_by_tier.get(tier, n))
+        if not asked[i]:
+            cells[(tier, row)] = (na, na, na)
+            continue
+        live_ok = not suppressed[i] and not np.isnan(score[i])
+        score_txt = f"{score[i]:.2f}" if live_ok else hidden
+        rank_txt = ("" if np.isnan(rank[i]) else f"{int(rank[i])}") if live_ok else hidden
+        # A live rank that differs from the printed one is marked, so mismatches are visible.
+        if live_ok and not rank[i] == pub_rank[i]:
+            rank_txt += " ≠"
+        v, r = pub[i], pub_rank[i]
+        pub_txt = "" if np.isnan(v) else (f"{v:.2f} ({int(r)})" if not np.isnan(r) else f"{v:.2f}")
+        cells[(tier, row)] = (score_txt, rank_txt, pub_txt)
     name_col = "competency_en" if lang == "en" else "competency_zh"
-    rows = d.drop_duplicates("row_order").sort_values("row_order")
-    out = pd.DataFrame(
-        {
-            t("report_tables.col_category", lang): [
-                t(f"priority.category_{c}", lang) for c in rows["category"]
-            ],
-            t("report_tables.col_competency", lang): list(rows[name_col]),
-        }
-    )
-    n_by_tier = d.groupby("tier")["n"].max()
+    first: dict[Any, int] = {}
+    for i, row in enumerate(row_order):
+        first.setdefault(row, i)
+    rows = sorted(first)
+    categories, names = df["category"].tolist(), df[name_col].tolist()
+    out: dict[str, list[Any]] = {
+        t("report_tables.col_category", lang): [
+            t(f"priority.category_{categories[first[r]]}", lang) for r in rows
+        ],
+        t("report_tables.col_competency", lang): [names[first[r]] for r in rows],
+    }
+    missing = (np.nan, np.nan, np.nan)
     for tier in svc.TIERS:
         n = n_by_tier.get(tier)
-        n_text = "—" if n is None or pd.isna(n) else f"{int(n):,}"
+        n_text = "—" if n is None else f"{int(n):,}"
         head = t("report_tables.tier_n", lang, tier=label("tier", tier, lang), n=n_text)
-        part = d[d["tier"] == tier].set_index("row_order").reindex(rows["row_order"])
-        out[f"{head} {t('report_tables.col_score', lang)}"] = list(part["score_txt"])
-        out[f"{head} {t('report_tables.col_rank', lang)}"] = list(part["rank_txt"])
-        out[f"{head} {t('report_tables.col_published', lang)}"] = list(part["pub_txt"])
-    return out
+        part = [cells.get((tier, r), missing) for r in rows]
+        out[f"{head} {t('report_tables.col_score', lang)}"] = [c[0] for c in part]
+        out[f"{head} {t('report_tables.col_rank', lang)}"] = [c[1] for c in part]
+        out[f"{head} {t('report_tables.col_published', lang)}"] = [c[2] for c in part]
+    return pd.DataFrame(out)
 
 
 def workgroup_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:

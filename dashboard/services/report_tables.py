@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from bisect import bisect_right
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -124,9 +125,25 @@ def published_workgroup_means() -> pd.DataFrame:
 
 def competition_rank(df: pd.DataFrame, keys: list[str], col: str = "score") -> pd.Series:
     """Ranks as the report prints them: computed on the two-decimal scores within `keys`, ties
-    share a rank ("1, 2, 2, 4")."""
-    rounded = df[col].round(2)
-    return rounded.groupby([df[k] for k in keys]).rank(method="min", ascending=False)
+    share a rank ("1, 2, 2, 4"): 1 + the number of higher two-decimal scores in the group.
+    Missing scores get no rank. (Plain Python: a few hundred rows, where a pandas groupby on
+    string keys costs more than the whole computation.)"""
+    rounded = np.round(_floats(df[col]), 2)
+    groups: dict[tuple[Any, ...], list[float]] = {}
+    group_of = list(zip(*(df[k].tolist() for k in keys), strict=True)) if keys else [()] * len(df)
+    for g, v in zip(group_of, rounded.tolist(), strict=True):
+        if not np.isnan(v):
+            groups.setdefault(g, []).append(v)
+    ascending = {g: sorted(vs) for g, vs in groups.items()}
+    ranks = [
+        np.nan if np.isnan(v) else float(len(ascending[g]) - bisect_right(ascending[g], v) + 1)
+        for g, v in zip(group_of, rounded.tolist(), strict=True)
+    ]
+    return pd.Series(ranks, index=df.index, dtype=float, name=col)
+
+
+def _floats(s: pd.Series) -> np.ndarray:
+    return np.asarray(pd.to_numeric(s, errors="coerce"), dtype=float)
 
 
 @service_cache
@@ -197,10 +214,6 @@ def _published_grids(table_scope: str | None = None) -> tuple[pd.DataFrame, tupl
     return grid, keys
 
 
-def _floats(s: pd.Series) -> np.ndarray:
-    return np.asarray(pd.to_numeric(s, errors="coerce"), dtype=float)
-
-
 def build_report_tables(all_live: pd.DataFrame, table_scope: str | None = None) -> pd.DataFrame:
     """Tables 19-22 in one pass (or only `table_scope`'s): the published grids joined with the
     live scores by (scope, tier, category, code). Columns as report_table plus `scope`.
@@ -241,14 +254,18 @@ def build_report_table(all_live: pd.DataFrame, table_scope: str) -> pd.DataFrame
 
 
 def _summary(df: pd.DataFrame) -> dict[str, object]:
-    compared = df[df["asked"] & df["score"].notna()]
-    max_raw = float(compared["abs_diff_raw"].max()) if not compared.empty else float("nan")
+    """Tables 19-22's row of the summary from a report_table frame."""
+    asked = df["asked"].to_numpy(dtype=bool)
+    score = _floats(df["score"])
+    compared = asked & ~np.isnan(score)
+    raw = _floats(df["abs_diff_raw"])[compared]
+    max_raw = float(raw.max()) if raw.size else float("nan")
     return {
-        "cells_compared": int(len(compared)),
-        "cells_hidden": int((df["asked"] & df["score"].isna()).sum()),
+        "cells_compared": int(compared.sum()),
+        "cells_hidden": int((asked & np.isnan(score)).sum()),
         "max_abs_diff": max_raw,
-        "within_rounding": bool(not compared.empty and max_raw <= ROUNDING),
-        "rank_mismatches": int((~compared["rank_match"]).sum()) if not compared.empty else 0,
+        "within_rounding": bool(raw.size and max_raw <= ROUNDING),
+        "rank_mismatches": int((~df["rank_match"].to_numpy(dtype=bool)[compared]).sum()),
         "explained": 0,
         "explained_by": "",
     }
@@ -268,25 +285,42 @@ def workgroup_summary(wg: pd.DataFrame) -> dict[str, object]:
     hidden, not compared. A list mismatch in a D12 cell, and a Table 26 mean off by more than
     rounding where D14 says it cannot hold, count as explained (with the CHECKS item), not as
     mismatches; max_abs_diff is over the other means."""
-    cells = wg.drop_duplicates(["workgroup", "tier"])
-    visible = cells[~cells["hidden"]]
-    listed = wg[wg["published_mean"].notna() & wg["live_score"].notna()]
-    diffs = (listed["live_score"] - listed["published_mean"]).abs()
-    off = diffs > ROUNDING
-    explained_means = listed[off & (listed["mean_exception"] != "")]
-    plain = diffs[listed["mean_exception"] == ""]
-    bad_lists = visible[~visible["list_match"]]
-    explained_lists = bad_lists[bad_lists["list_exception"] != ""]
-    by = sorted(set(explained_means["mean_exception"]) | set(explained_lists["list_exception"]))
+    # The first row of each cell carries the cell's flags (hidden, list_match, list_exception).
+    seen: set[tuple[Any, Any]] = set()
+    first = []
+    for i, cell in enumerate(zip(wg["workgroup"].tolist(), wg["tier"].tolist(), strict=True)):
+        if cell not in seen:
+            seen.add(cell)
+            first.append(i)
+    hidden = wg["hidden"].to_numpy(dtype=bool)[first]
+    bad = ~wg["list_match"].to_numpy(dtype=bool)[first] & ~hidden
+    list_exc = np.array(wg["list_exception"].tolist(), dtype=object)[first]
+    explained_lists = list_exc[bad & (list_exc != "")]
+    live, published = _floats(wg["live_score"]), _floats(wg["published_mean"])
+    listed = ~np.isnan(live) & ~np.isnan(published)
+    mean_exc = np.array(wg["mean_exception"].tolist(), dtype=object)[listed]
+    diffs = np.abs(live - published)[listed]
+    explained_means = mean_exc[(diffs > ROUNDING) & (mean_exc != "")]
+    plain = diffs[mean_exc == ""]
+    by = sorted(set(explained_means.tolist()) | set(explained_lists.tolist()))
     return {
-        "cells_compared": int(len(visible)),
-        "cells_hidden": int(cells["hidden"].sum()),
-        "max_abs_diff": float(plain.max()) if not plain.empty else float("nan"),
-        "within_rounding": bool(not plain.empty and plain.max() <= ROUNDING),
-        "rank_mismatches": int(len(bad_lists) - len(explained_lists)),
+        "cells_compared": int((~hidden).sum()),
+        "cells_hidden": int(hidden.sum()),
+        "max_abs_diff": float(plain.max()) if plain.size else float("nan"),
+        "within_rounding": bool(plain.size and plain.max() <= ROUNDING),
+        "rank_mismatches": int(bad.sum() - len(explained_lists)),
         "explained": int(len(explained_lists) + len(explained_means)),
         "explained_by": ", ".join(by),
     }
+
+
+def _block(df: pd.DataFrame, col: str, value: str) -> pd.DataFrame:
+    """The rows of `df` whose `col` is `value`: a contiguous block (the tables are stacked in
+    table order), so a slice instead of a boolean take of every column."""
+    at = np.flatnonzero(df[col].to_numpy(dtype=object) == value)
+    if at.size and at[-1] - at[0] + 1 == at.size:
+        return df.iloc[at[0] : at[-1] + 1]
+    return df.iloc[at]
 
 
 @service_cache
@@ -297,12 +331,12 @@ def report_tables_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
     scores = build_report_tables(live_scores(scope, filters))
     groups = build_workgroup_tables(workgroup_scores(scope, filters))
     rows = []
-    by_scope = dict(tuple(scores.groupby("scope", sort=False)))
     for table_scope, number in SCOPE_TABLES.items():
-        rows.append({"table": number, "scope": table_scope, **_summary(by_scope[table_scope])})
-    by_category = dict(tuple(groups.groupby("category", sort=False)))
+        part = _block(scores, "scope", table_scope)
+        rows.append({"table": number, "scope": table_scope, **_summary(part)})
     for category, number in WORKGROUP_TABLES.items():
-        rows.append({"table": number, "scope": category, **workgroup_summary(by_category[category])})
+        part = _block(groups, "category", category)
+        rows.append({"table": number, "scope": category, **workgroup_summary(part)})
     return pd.DataFrame(rows)
 
 
