@@ -1,12 +1,19 @@
-"""Figures of the competency-priority explorer: heatmap, ranked bars with CIs, comparison."""
+"""Figures of the competency-priority explorer: heatmap, ranked bars with CIs, comparison.
+
+Figures are plain dicts ({"data": [...], "layout": {...}}) with plotly's default template
+attached, which Dash sends as they are: the same figure as go.Figure(data, layout) draws, without
+validating every property on each request and deep-copying it again to serialize it (2/3 of the
+heatmap callback's Python time). `go.Figure(fig)` validates one (the unit tests do)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from dashboard.figures.common import (
     AI_COLOR,
@@ -16,19 +23,70 @@ from dashboard.figures.common import (
     HEAT_SCALE,
     ai_label,
     base_layout_props,
-    empty_figure,
 )
+
+Figure = dict[str, Any]
+
+
+@functools.cache
+def _template_json(name: str) -> dict[str, Any]:
+    """A registered template as go.Figure embeds it (static: computed once per process)."""
+    return go.Figure(layout={"template": pio.templates[name]}).to_plotly_json()["layout"]["template"]
+
+
+@functools.cache
+def _colorscale(name: str) -> list[list[Any]]:
+    """A named colorscale as go.Figure expands it (plotly.js's own 'Blues' is another scale)."""
+    return [[s, c] for s, c in go.Heatmap(colorscale=name).colorscale]
+
+
+def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
+    """A figure dict as go.Figure(data, layout) would send it: the default template attached
+    (shared, read-only), named colorscales expanded, an empty title left out."""
+    for trace in data:
+        if isinstance(trace.get("colorscale"), str):
+            trace["colorscale"] = _colorscale(trace["colorscale"])
+    out = {k: v for k, v in layout.items() if not (k == "title" and v == {})}
+    return {"data": data, "layout": {**out, "template": _template_json(str(pio.templates.default))}}
+
+
+def _num(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype="float64")
+
+
+def empty_figure(message: str) -> Figure:
+    """A blank figure carrying a message (no data, or everything suppressed); the dict twin of
+    figures.common.empty_figure."""
+    layout = {
+        "annotations": [
+            {
+                "text": message,
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"size": 15},
+            }
+        ],
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+        **base_layout_props(height=220),
+    }
+    return figure([], layout)
 
 
 def heatmap(
     df: pd.DataFrame, group_labels: dict[str, str], comp_labels: dict[str, str], texts: dict[str, str]
-) -> go.Figure:
+) -> Figure:
     """Competencies (rows, AI-related marked) × groups (columns), colour = mean Borda score.
 
     `df` is priority_scores output; hidden cells show as gaps with 'suppressed' in the hover."""
     if df.empty:
         return empty_figure(texts["no_data"])
-    groups = list(dict.fromkeys(df["grp"].astype(str)))
+    # Group codes as text; a missing group stays missing (an unlabelled column, as before).
+    grps: list[Any] = [None if g is None or g != g else str(g) for g in df["grp"].tolist()]
+    groups = list(dict.fromkeys(grps))
     # Row order: category, then the overall mean score (most important first).
     order = (
         df.groupby(["category_order", "competency_code"], dropna=False)["score"]
@@ -45,14 +103,14 @@ def heatmap(
     seen: set[tuple[int, int]] = set()
     scores = pd.to_numeric(df["score"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     counts = pd.to_numeric(df["n"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    for k, (c, g) in enumerate(zip(df["competency_code"], df["grp"].astype(str), strict=True)):
+    for k, (c, g) in enumerate(zip(df["competency_code"].tolist(), grps, strict=True)):
         cell = (row_of[c], col_of[g])
         if cell not in seen:
             seen.add(cell)
             z[cell], n[cell] = scores[k], counts[k]
     ai = _first_by_code(df)
     y = [ai_label(comp_labels.get(c, c), bool(ai.get(c))) for c in comps]
-    x = [group_labels.get(g, g) for g in groups]
+    x = [group_labels.get(g, g) if g is not None else None for g in groups]
     text = [["" if np.isnan(v) else f"{v:.2f}" for v in row] for row in z]
     # customdata per cell: N, group code, competency code (the click handler reads the codes).
     custom = [
@@ -81,13 +139,13 @@ def heatmap(
         "xaxis": {"side": "top"},
         **base_layout_props(height=max(320, 28 * len(comps) + 90)),
     }
-    return go.Figure(data=[trace], layout=layout)
+    return figure([trace], layout)
 
 
 def _first_by_code(df: pd.DataFrame) -> dict[str, Any]:
     """ai_related of each competency's first row (as drop_duplicates('competency_code') keeps)."""
     out: dict[str, Any] = {}
-    for c, a in zip(df["competency_code"], df["ai_related"], strict=True):
+    for c, a in zip(df["competency_code"].tolist(), df["ai_related"].tolist(), strict=True):
         out.setdefault(c, a)
     return out
 
@@ -97,7 +155,7 @@ def ranked_bars(
     comp_labels: dict[str, str],
     texts: dict[str, str],
     benchmark: pd.DataFrame | None = None,
-) -> go.Figure:
+) -> Figure:
     """One group's competencies ranked by score within category, 95 % intervals as error bars;
     AI-related bars coloured and starred; an optional benchmark (e.g. national) as markers."""
     shown = df[df["score"].notna()]
@@ -107,9 +165,15 @@ def ranked_bars(
             return empty_figure(message)
         # The viewer's own group is hidden (too small): still show the benchmark they compare with.
         fig = ranked_bars(benchmark, comp_labels, texts)
-        fig.update_traces(marker={"color": BENCH_COLOR}, name=texts["benchmark"])
-        fig.update_layout(title={"text": f"{texts['benchmark']} · {message}", "x": 0})
-        return fig  # rare (a hidden own group): the validating updates are fine here
+        for trace in fig["data"]:
+            trace["marker"] = {**trace.get("marker", {}), "color": BENCH_COLOR}
+            trace["name"] = texts["benchmark"]
+        fig["layout"]["title"] = {
+            **fig["layout"].get("title", {}),
+            "text": f"{texts['benchmark']} · {message}",
+            "x": 0,
+        }
+        return fig
     shown = shown.sort_values(["category_order", "score"], ascending=[True, False])
     labels = [
         ai_label(comp_labels.get(c, c), bool(a))
@@ -118,7 +182,7 @@ def ranked_bars(
     traces: list[dict[str, Any]] = [
         {
             "type": "bar",
-            "x": shown["score"],
+            "x": _num(shown["score"]),
             "y": labels,
             "orientation": "h",
             "name": texts["score"],
@@ -126,11 +190,14 @@ def ranked_bars(
             "error_x": {
                 "type": "data",
                 "symmetric": False,
-                "array": shown["ci_high"] - shown["score"],
-                "arrayminus": shown["score"] - shown["ci_low"],
+                "array": _num(shown["ci_high"] - shown["score"]),
+                "arrayminus": _num(shown["score"] - shown["ci_low"]),
                 "color": "#333",
             },
-            "customdata": np.stack([shown["n"], shown["ci_low"], shown["ci_high"], shown["rank"]], axis=-1),
+            "customdata": np.stack(
+                [_num(shown["n"]), _num(shown["ci_low"]), _num(shown["ci_high"]), _num(shown["rank"])],
+                axis=-1,
+            ),
             "hovertemplate": "%{y}<br>"
             + texts["score"]
             + " %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
@@ -159,10 +226,10 @@ def ranked_bars(
         "legend": {"orientation": "h", "y": -0.08},
         **base_layout_props(height=max(300, 26 * len(shown) + 80)),
     }
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
-def compare_chart(df: pd.DataFrame, comp_labels: dict[str, str], texts: dict[str, str]) -> go.Figure:
+def compare_chart(df: pd.DataFrame, comp_labels: dict[str, str], texts: dict[str, str]) -> Figure:
     """Differences a − b with 95 % intervals; intervals excluding zero are flagged (colour + ◆)."""
     shown = df[df["diff"].notna()]
     if shown.empty:
@@ -180,7 +247,7 @@ def compare_chart(df: pd.DataFrame, comp_labels: dict[str, str], texts: dict[str
     colors = [FLAG_COLOR if f else "#6c757d" for f in shown["excludes_zero"]]
     trace = {
         "type": "scatter",
-        "x": shown["diff"],
+        "x": _num(shown["diff"]),
         "y": labels,
         "mode": "markers",
         "marker": {
@@ -191,11 +258,14 @@ def compare_chart(df: pd.DataFrame, comp_labels: dict[str, str], texts: dict[str
         "error_x": {
             "type": "data",
             "symmetric": False,
-            "array": shown["diff_high"] - shown["diff"],
-            "arrayminus": shown["diff"] - shown["diff_low"],
+            "array": _num(shown["diff_high"] - shown["diff"]),
+            "arrayminus": _num(shown["diff"] - shown["diff_low"]),
             "color": "#555",
         },
-        "customdata": np.stack([shown["diff_low"], shown["diff_high"], shown["n_a"], shown["n_b"]], axis=-1),
+        "customdata": np.stack(
+            [_num(shown["diff_low"]), _num(shown["diff_high"]), _num(shown["n_a"]), _num(shown["n_b"])],
+            axis=-1,
+        ),
         "hovertemplate": "%{y}<br>"
         + texts["diff"]
         + " %{x:+.2f} (95% CI %{customdata[0]:+.2f}–%{customdata[1]:+.2f})"
@@ -219,4 +289,4 @@ def compare_chart(df: pd.DataFrame, comp_labels: dict[str, str], texts: dict[str
         "xaxis": {"title": {"text": texts["diff"]}, "zeroline": False},
         **base_layout_props(height=max(300, 24 * len(shown) + 80)),
     }
-    return go.Figure(data=[trace], layout=layout)
+    return figure([trace], layout)

@@ -9,7 +9,6 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import components as comp
@@ -70,16 +69,37 @@ def _group_by_value(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------- display tables
+def _each(values: pd.Series, fn: Any) -> list[Any]:
+    """fn(value) for every value of a column, computed once per distinct value (labels of a few
+    codes repeated over hundreds of rows)."""
+    items = values.tolist()
+    done: dict[Any, Any] = {}
+    out = []
+    for v in items:
+        key = "\x00nan" if v is None or v != v else v  # None / NaN: one key (NaN != NaN)
+        if key not in done:
+            done[key] = fn(v)
+        out.append(done[key])
+    return out
+
+
+def _yes_no(values: pd.Series, lang: str) -> list[str]:
+    yes, no = t("common.yes", lang), t("common.no", lang)
+    return [yes if v else no for v in values.tolist()]
+
+
 def heatmap_table(df: pd.DataFrame, group_by: str, lang: str) -> pd.DataFrame:
     """The heatmap's data as shown (labels, not codes): the accessible table and the download."""
     return pd.DataFrame(
         {
-            t("priority.col_group", lang): [group_label(group_by, g, lang) for g in df["grp"]],
-            t("priority.col_category", lang): [t(f"priority.category_{c}", lang) for c in df["category"]],
-            t("priority.col_competency", lang): [label("competency", c, lang) for c in df["competency_code"]],
-            t("priority.col_ai", lang): [
-                t("common.yes" if a else "common.no", lang) for a in df["ai_related"]
-            ],
+            t("priority.col_group", lang): _each(df["grp"], lambda g: group_label(group_by, g, lang)),
+            t("priority.col_category", lang): _each(
+                df["category"], lambda c: t(f"priority.category_{c}", lang)
+            ),
+            t("priority.col_competency", lang): _each(
+                df["competency_code"], lambda c: label("competency", c, lang)
+            ),
+            t("priority.col_ai", lang): _yes_no(df["ai_related"], lang),
             t("priority.col_score", lang): df["score"].round(2),
             t("priority.col_ci_low", lang): df["ci_low"].round(2),
             t("priority.col_ci_high", lang): df["ci_high"].round(2),
@@ -92,22 +112,22 @@ def heatmap_table(df: pd.DataFrame, group_by: str, lang: str) -> pd.DataFrame:
 def compare_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     out: dict[str, Any] = {}
     if "grp" in df.columns:
-        out[t("priority.col_tier", lang)] = [label("tier", g, lang) for g in df["grp"]]
+        out[t("priority.col_tier", lang)] = _each(df["grp"], lambda g: label("tier", g, lang))
     out.update(
         {
-            t("priority.col_category", lang): [t(f"priority.category_{c}", lang) for c in df["category"]],
-            t("priority.col_competency", lang): [label("competency", c, lang) for c in df["competency_code"]],
-            t("priority.col_ai", lang): [
-                t("common.yes" if a else "common.no", lang) for a in df["ai_related"]
-            ],
+            t("priority.col_category", lang): _each(
+                df["category"], lambda c: t(f"priority.category_{c}", lang)
+            ),
+            t("priority.col_competency", lang): _each(
+                df["competency_code"], lambda c: label("competency", c, lang)
+            ),
+            t("priority.col_ai", lang): _yes_no(df["ai_related"], lang),
             t("priority.col_score_a", lang): df["score_a"].round(2),
             t("priority.col_score_b", lang): df["score_b"].round(2),
             t("priority.col_diff", lang): df["diff"].round(2),
             t("priority.col_diff_low", lang): df["diff_low"].round(2),
             t("priority.col_diff_high", lang): df["diff_high"].round(2),
-            t("priority.col_flag", lang): [
-                t("common.yes" if f else "common.no", lang) for f in df["excludes_zero"]
-            ],
+            t("priority.col_flag", lang): _yes_no(df["excludes_zero"], lang),
             t("priority.col_n_a", lang): df["n_a"],
             t("priority.col_n_b", lang): df["n_b"],
         }
@@ -139,39 +159,48 @@ def _group_codes(df: pd.DataFrame, group_by: str) -> list[str]:
 
 
 def _n_text(gn: pd.DataFrame, group_by: str, lang: str) -> str:
-    parts = []
-    for _, row in gn.iterrows():
-        n = row["n"]
-        parts.append(f"{group_label(group_by, row['grp'], lang)} {('—' if pd.isna(n) else f'{int(n):,}')}")
+    parts = [
+        f"{group_label(group_by, g, lang)} {('—' if pd.isna(n) else f'{int(n):,}')}"
+        for g, n in zip(gn["grp"].tolist(), gn["n"].tolist(), strict=True)
+    ]
     return t("priority.n_groups", lang, detail="; ".join(parts))
 
 
+def _kpi_value(value: Any, fmt: str) -> str:
+    return "—" if value is None or pd.isna(value) else format(value, fmt)
+
+
 def render_main(scope: Scope, filters: Filters, group_by: str, lang: str) -> dict[str, Any]:
-    """Everything that depends on filters and grouping: heatmap, its table, KPIs, group options."""
+    """The heatmap, its table, the groups it shows (options of the bars' group) and their count."""
     f = common_svc.resolve(scope, filters)
     df = heatmap_data(scope, f, group_by)
-    gn = svc.priority_group_n(scope, f, group_by)
     groups = _group_codes(df, group_by)
     glabels = {g: group_label(group_by, g, lang) for g in groups}
     fig = figs.heatmap(df, glabels, _comp_labels(list(df["competency_code"].unique()), lang), _texts(lang))
+    kpi_groups = comp.kpi_card(t("priority.groups_shown", lang), f"{len(groups):,}", card_id=ID("kpi-groups"))
+    table = _table_component(
+        heatmap_table(df, group_by, lang), t("priority.table_heatmap", lang), lang, ID("heatmap-table")
+    )
+    options = [{"label": glabels[g], "value": g} for g in groups]
+    return {"figure": fig, "table": table, "kpi_groups": kpi_groups, "options": options, "groups": groups}
+
+
+def render_n(scope: Scope, filters: Filters, group_by: str, lang: str) -> dict[str, Any]:
+    """The population's N and effective n (KPIs) and the N of every group (the heatmap's note)."""
+    f = common_svc.resolve(scope, filters)
+    gn = svc.priority_group_n(scope, f, group_by)
     # The population's own N (not the sum of the visible groups: hidden groups still count).
     total_n = svc.priority_group_n(scope, f, "all")
     n_all = None if total_n.empty else total_n["n"].iloc[0]
-    n_text = "0" if total_n.empty else ("—" if pd.isna(n_all) else f"{int(n_all):,}")
+    n_text = "0" if total_n.empty else _kpi_value(n_all, ",.0f")
     n_eff = None if total_n.empty else total_n["n_eff"].iloc[0]
     kpis = dbc.Row(
         [
-            dbc.Col(comp.kpi_card(t("priority.wave", lang), f.wave or "—"), md=3),
-            dbc.Col(comp.kpi_card(t("priority.n_total", lang), n_text, card_id=ID("kpi-n")), md=3),
-            dbc.Col(
-                comp.kpi_card(
-                    t("priority.n_eff", lang), "—" if n_eff is None or pd.isna(n_eff) else f"{n_eff:,.0f}"
-                ),
-                md=3,
-            ),
-            dbc.Col(comp.kpi_card(t("priority.groups_shown", lang), f"{len(groups):,}"), md=3),
+            dbc.Col(comp.kpi_card(t("priority.wave", lang), f.wave or "—"), md=4),
+            dbc.Col(comp.kpi_card(t("priority.n_total", lang), n_text, card_id=ID("kpi-n")), md=4),
+            dbc.Col(comp.kpi_card(t("priority.n_eff", lang), _kpi_value(n_eff, ",.0f")), md=4),
         ],
-        className="g-2 mb-3",
+        className="g-2",
     )
     notes = [html.P(_n_text(gn, group_by, lang), id=ID("heatmap-n"), className="small mb-1")]
     if group_by != "tier" and f.tier is None:
@@ -180,11 +209,7 @@ def render_main(scope: Scope, filters: Filters, group_by: str, lang: str) -> dic
         notes.append(
             html.P(t("priority.agency_cap", lang, cap=AGENCY_CAP), className="small text-muted mb-1")
         )
-    table = _table_component(
-        heatmap_table(df, group_by, lang), t("priority.table_heatmap", lang), lang, ID("heatmap-table")
-    )
-    options = [{"label": glabels[g], "value": g} for g in groups]
-    return {"figure": fig, "table": table, "kpis": kpis, "notes": notes, "options": options, "groups": groups}
+    return {"kpis": kpis, "notes": notes}
 
 
 def render_bars(
@@ -260,10 +285,11 @@ def compare_options(
 
 
 # ---------------------------------------------------------------------------- layout
-def _graph(name: str, fig: go.Figure) -> dcc.Graph:
-    # Graphs start with their figure: the first paint needs no callback round trip.
-    return dcc.Graph(
-        id=ID(name), figure=fig, config={"displaylogo": False, "responsive": True}, className="figure"
+def _graph(name: str) -> dcc.Loading:
+    # Filled by the page's callbacks on their initial call (the layout stays cheap).
+    return dcc.Loading(
+        dcc.Graph(id=ID(name), config={"displaylogo": False, "responsive": True}, className="figure"),
+        type="dot",
     )
 
 
@@ -272,17 +298,13 @@ def _card(title: str, body: list[Any], card_id: str) -> dbc.Card:
 
 
 def _layout(**query: str) -> html.Div:
+    """The filter panel and empty containers: every figure, table, KPI and N is filled by the
+    callbacks below on their initial call (prevent_initial_call=False), each timed on its own."""
     lang = current_lang()
     scope = common_svc.current_scope()
     filters = common_svc.resolve(scope, Filters.from_query(query))
     group_by = _group_by_value(query.get("group_by"))
     options = common_svc.filter_options(scope)
-    main = render_main(scope, filters, group_by, lang)
-    selected = main["groups"][0] if main["groups"] else None
-    bars = render_bars(scope, filters, group_by, selected, lang)
-    c_opts, ca, cb = compare_options(scope, filters, "groups", main["options"], selected)
-    cmp_ = render_compare(scope, filters, group_by, "groups", ca, cb, lang)
-    heat_fig: go.Figure = main["figure"]
 
     group_by_control = html.Fieldset(
         [
@@ -304,9 +326,9 @@ def _layout(**query: str) -> html.Div:
         t("priority.heatmap_title", lang),
         [
             html.P(t("priority.heatmap_help", lang), className="small text-muted"),
-            html.Div(main["notes"], id=ID("heatmap-notes")),
-            dcc.Loading(_graph("heatmap", heat_fig), type="dot"),
-            html.Div(main["table"], id=ID("heatmap-table-wrap")),
+            html.Div(id=ID("heatmap-notes")),
+            _graph("heatmap"),
+            html.Div(id=ID("heatmap-table-wrap")),
             comp.download_controls("priority-heatmap", lang, scope.may_export),
             html.Div(id="priority-heatmap-download-msg", className="small text-danger", role="status"),
         ],
@@ -320,19 +342,14 @@ def _layout(**query: str) -> html.Div:
                     html.Label(
                         t("priority.bars_group", lang), htmlFor=ID("bars-group"), className="form-label me-2"
                     ),
-                    dbc.Select(
-                        id=ID("bars-group"),
-                        options=main["options"],
-                        value=selected,
-                        style={"maxWidth": "20rem"},
-                    ),
-                    html.Span(bars["n"], id=ID("bars-n"), className="ms-2"),
+                    dbc.Select(id=ID("bars-group"), options=[], value=None, style={"maxWidth": "20rem"}),
+                    html.Span(id=ID("bars-n"), className="ms-2"),
                 ],
                 className="d-flex align-items-center flex-wrap gap-2 mb-2",
             ),
             html.P(id=ID("selected"), className="small mb-1", role="status"),
-            dcc.Loading(_graph("bars", bars["figure"]), type="dot"),
-            html.Div(bars["table"], id=ID("bars-table-wrap")),
+            _graph("bars"),
+            html.Div(id=ID("bars-table-wrap")),
             comp.download_controls("priority-bars", lang, scope.may_export),
             html.Div(id="priority-bars-download-msg", className="small text-danger", role="status"),
         ],
@@ -369,7 +386,7 @@ def _layout(**query: str) -> html.Div:
                                 htmlFor=ID("compare-a"),
                                 className="form-label small mb-1",
                             ),
-                            dbc.Select(id=ID("compare-a"), options=c_opts, value=ca),
+                            dbc.Select(id=ID("compare-a"), options=[], value=None),
                         ],
                         md=4,
                     ),
@@ -380,20 +397,24 @@ def _layout(**query: str) -> html.Div:
                                 htmlFor=ID("compare-b"),
                                 className="form-label small mb-1",
                             ),
-                            dbc.Select(id=ID("compare-b"), options=c_opts, value=cb),
+                            dbc.Select(id=ID("compare-b"), options=[], value=None),
                         ],
                         md=4,
                     ),
                 ],
                 className="g-2 mb-2",
             ),
-            dbc.Alert(cmp_["note"], id=ID("compare-note"), color="warning", className="small py-2"),
-            dcc.Loading(_graph("compare", cmp_["figure"]), type="dot"),
-            html.Div(cmp_["table"], id=ID("compare-table-wrap")),
+            dbc.Alert(id=ID("compare-note"), color="warning", className="small py-2"),
+            _graph("compare"),
+            html.Div(id=ID("compare-table-wrap")),
             comp.download_controls("priority-compare", lang, scope.may_export),
             html.Div(id="priority-compare-download-msg", className="small text-danger", role="status"),
         ],
         ID("compare-card"),
+    )
+    kpis = dbc.Row(
+        [dbc.Col(html.Div(id=ID("kpis")), md=9), dbc.Col(html.Div(id=ID("kpi-groups-wrap")), md=3)],
+        className="g-2 mb-3",
     )
     page = html.Div(
         [
@@ -403,16 +424,7 @@ def _layout(**query: str) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(comp.filter_panel(filters, lang, options), lg=3, className="mb-3"),
-                    dbc.Col(
-                        [
-                            group_by_control,
-                            html.Div(main["kpis"], id=ID("kpis")),
-                            heat_card,
-                            bars_card,
-                            compare_card,
-                        ],
-                        lg=9,
-                    ),
+                    dbc.Col([group_by_control, kpis, heat_card, bars_card, compare_card], lg=9),
                 ]
             ),
         ]
@@ -434,8 +446,7 @@ def _state(ids_: Sequence[Mapping[str, str]], values: Sequence[Any]) -> tuple[Fi
 @callback(
     Output(ID("heatmap"), "figure"),
     Output(ID("heatmap-table-wrap"), "children"),
-    Output(ID("heatmap-notes"), "children"),
-    Output(ID("kpis"), "children"),
+    Output(ID("kpi-groups-wrap"), "children"),
     Output(ID("bars-group"), "options"),
     Output(ID("bars-group"), "value"),
     Output(ID("selected"), "children"),
@@ -443,7 +454,6 @@ def _state(ids_: Sequence[Mapping[str, str]], values: Sequence[Any]) -> tuple[Fi
     Input(ID("heatmap"), "clickData"),
     GF_IDS,
     State(ID("bars-group"), "value"),
-    prevent_initial_call=True,
 )
 def _update_main(
     values: list[Any], click: dict[str, Any] | None, ids_: list[dict[str, str]], current: str | None
@@ -455,7 +465,7 @@ def _update_main(
         # Cross-filter: the clicked cell's group drives the bars and the comparison.
         cell = clicked_cell(scope, filters, group_by, click["points"][0], lang)
         if cell is None:
-            return (dash.no_update,) * 7
+            return (dash.no_update,) * 6
         group, code, n = cell
         text = t(
             "priority.selected",
@@ -465,7 +475,7 @@ def _update_main(
             n="—" if n is None or pd.isna(n) else f"{int(n):,}",
         )
         nu = dash.no_update
-        return nu, nu, nu, nu, nu, group, text
+        return nu, nu, nu, nu, group, text
     return _main_outputs(values, ids_, current)
 
 
@@ -475,7 +485,20 @@ def _main_outputs(values: list[Any], ids: list[dict[str, str]], current: str | N
     filters, group_by = _state(ids, values)
     main = render_main(common_svc.current_scope(), filters, group_by, current_lang())
     value = current if current in main["groups"] else (main["groups"][0] if main["groups"] else None)
-    return main["figure"], main["table"], main["notes"], main["kpis"], main["options"], value, ""
+    return main["figure"], main["table"], main["kpi_groups"], main["options"], value, ""
+
+
+@callback(
+    Output(ID("kpis"), "children"),
+    Output(ID("heatmap-notes"), "children"),
+    GF_VALUES,
+    GF_IDS,
+)
+@callback_cache
+def _update_n(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, ...]:
+    filters, group_by = _state(ids, values)
+    out = render_n(common_svc.current_scope(), filters, group_by, current_lang())
+    return out["kpis"], out["notes"]
 
 
 @callback(
@@ -485,7 +508,6 @@ def _main_outputs(values: list[Any], ids: list[dict[str, str]], current: str | N
     Input(ID("bars-group"), "value"),
     GF_VALUES,
     GF_IDS,
-    prevent_initial_call=True,
 )
 @callback_cache
 def _update_bars(group: str | None, values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, ...]:
@@ -505,7 +527,6 @@ def _update_bars(group: str | None, values: list[Any], ids: list[dict[str, str]]
     Input(ID("bars-group"), "value"),
     GF_IDS,
     State(sections.FILTERS_ALL, "value"),
-    prevent_initial_call=True,
 )
 @callback_cache
 def _update_compare_options(
@@ -529,7 +550,6 @@ def _update_compare_options(
     GF_VALUES,
     GF_IDS,
     State(ID("compare-mode"), "value"),
-    prevent_initial_call=True,
 )
 @callback_cache
 def _update_compare(

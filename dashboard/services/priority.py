@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -61,41 +62,30 @@ def _with_rank(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+_EMPTY_COLS = ["grp", "category", "competency_code", "ai_related", "n", *SCORE_COLS, "k_min", "k_max"]
+
+
 def _scores(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
+    """Scores, intervals, ranks and AI flags of one query: queries/priority_estimates.sql computes
+    from the sufficient statistics (those of queries/priority_scores.sql) what `estimates` and
+    `_with_rank` compute in pandas, with the same double arithmetic; ordered for display."""
     f = common.resolve(scope, filters)
-    params = f.sql_params(scope)
-    params["agencies"] = agencies
-    params["group_by"] = _group_by(group_by)
     if f.wave is None:
-        return pd.DataFrame(columns=["grp", "category", "competency_code", "n", *SCORE_COLS, "ai_related"])
-    stats = get_warehouse().query("priority_scores", **params)
-    est = _with_rank(estimates(stats, f.weighted))
-    cat = _catalog()[["competency_code", "ai_related"]]
-    est = est.merge(cat, on="competency_code", how="left")
-    est["ai_related"] = est["ai_related"].fillna(False).astype(bool)
-    est["category_order"] = est["category"].map(_CATEGORY_ORDER).fillna(9)
-    cols = [
-        "grp",
-        "category",
-        "competency_code",
-        "ai_related",
-        "n",
-        *SCORE_COLS,
-        "k_min",
-        "k_max",
-        "category_order",
-    ]
-    est = est[cols].sort_values(["grp", "category_order", "rank", "competency_code"], na_position="last")
-    return est.reset_index(drop=True)
+        return pd.DataFrame(columns=[*_EMPTY_COLS, "category_order"])
+    params = f.sql_params(scope)
+    params.update(agencies=agencies, group_by=_group_by(group_by), weighted=bool(f.weighted), z=Z95)
+    return get_warehouse().query("priority_estimates", **params)
 
 
 def _suppressed(df: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     out = common.suppress(df, scope, n_col="n", value_cols=SCORE_COLS, group_cols=["grp"])
     # A hidden cell has no rank either: re-rank the visible ones so ranks never hint at it.
-    visible = out["score"].notna()
-    out.loc[visible, "rank"] = (
-        out[visible].groupby(["grp", "category"])["score"].rank(method="min", ascending=False)
-    )
+    # (Nothing hidden: the query's ranks are those of the visible cells already.)
+    if bool(out["score"].isna().any()):
+        visible = out["score"].notna()
+        out.loc[visible, "rank"] = (
+            out[visible].groupby(["grp", "category"])["score"].rank(method="min", ascending=False)
+        )
     return out
 
 
@@ -132,23 +122,40 @@ def priority_group_n(scope: Scope, filters: Filters, group_by: str = "tier") -> 
     return common.suppress(df, scope, n_col="n", value_cols=["n_eff"], group_cols=["grp"])
 
 
-def compare_frames(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Difference a − b per competency with its 95 % interval (independent samples) and a flag
-    when the interval excludes zero. Rows missing or hidden on either side get no difference."""
-    keys = ["category", "competency_code"]
-    left = a[[*keys, "ai_related", "n", "score", "se"]].rename(
-        columns={"n": "n_a", "score": "score_a", "se": "se_a"}
+def compare_frames(a: pd.DataFrame, b: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Difference a − b per competency (and per `by` column, e.g. the tier of a wave comparison)
+    with its 95 % interval (independent samples) and a flag when the interval excludes zero.
+    Rows missing or hidden on either side get no difference.
+
+    Columns: *by, category, competency_code, ai_related, n_a, score_a, n_b, score_b, diff,
+    diff_low, diff_high, excludes_zero, category_order; ordered by *by, category, diff (largest
+    first)."""
+    keys = [*by, "category", "competency_code"]
+    left = a[[*keys, "ai_related", "n", "score", "se"]]
+    right = b[[*keys, "n", "score", "se"]]
+    m = left.merge(right, on=keys, how="inner", suffixes=("_a", "_b"))
+    score_a, score_b = m["score_a"].to_numpy("float64"), m["score_b"].to_numpy("float64")
+    se_a, se_b = m["se_a"].to_numpy("float64"), m["se_b"].to_numpy("float64")
+    diff = score_a - score_b
+    se = np.sqrt(se_a**2 + se_b**2)
+    low, high = diff - Z95 * se, diff + Z95 * se
+    out = pd.DataFrame(
+        {
+            **{k: m[k] for k in keys},
+            "ai_related": m["ai_related"],
+            "n_a": m["n_a"],
+            "score_a": m["score_a"],
+            "n_b": m["n_b"],
+            "score_b": m["score_b"],
+            "diff": diff,
+            "diff_low": low,
+            "diff_high": high,
+            "excludes_zero": (low > 0) | (high < 0),
+            "category_order": m["category"].map(_CATEGORY_ORDER).fillna(9),
+        }
     )
-    right = b[[*keys, "n", "score", "se"]].rename(columns={"n": "n_b", "score": "score_b", "se": "se_b"})
-    out = left.merge(right, on=keys, how="inner")
-    out["diff"] = out["score_a"] - out["score_b"]
-    se = np.sqrt(out["se_a"] ** 2 + out["se_b"] ** 2)
-    out["diff_low"] = out["diff"] - Z95 * se
-    out["diff_high"] = out["diff"] + Z95 * se
-    out["excludes_zero"] = (out["diff_low"] > 0) | (out["diff_high"] < 0)
-    out["category_order"] = out["category"].map(_CATEGORY_ORDER).fillna(9)
-    out = out.sort_values(["category_order", "diff"], ascending=[True, False])
-    return out.drop(columns=["se_a", "se_b"]).reset_index(drop=True)
+    out = out.sort_values([*by, "category_order", "diff"], ascending=[*([True] * len(by)), True, False])
+    return out.reset_index(drop=True)
 
 
 @service_cache
@@ -167,15 +174,9 @@ def priority_compare_waves(scope: Scope, filters: Filters, wave_a: str, wave_b: 
     """The same population (current filters) in two survey waves compared (a − b)."""
     a = priority_scores(scope, filters.with_(wave=wave_a, tier=filters.tier), "tier")
     b = priority_scores(scope, filters.with_(wave=wave_b, tier=filters.tier), "tier")
-    # Compare like with like: within each tier, then keep the tier as part of the row.
-    frames = []
-    for tier in sorted(set(a["grp"].dropna()) & set(b["grp"].dropna())):
-        part = compare_frames(a[a["grp"] == tier], b[b["grp"] == tier])
-        part.insert(0, "grp", tier)
-        frames.append(part)
-    if not frames:
-        return compare_frames(a.iloc[0:0], b.iloc[0:0]).assign(grp=pd.Series(dtype="object"))
-    return pd.concat(frames, ignore_index=True)
+    # Compare like with like: within each tier (both waves' tiers), keeping the tier in the row.
+    a, b = a[a["grp"].notna()], b[b["grp"].notna()]
+    return compare_frames(a, b, by=["grp"])
 
 
 def n_comparisons(df: pd.DataFrame) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboard.figures import priority as figs
@@ -40,11 +41,13 @@ def scores() -> pd.DataFrame:
 
 
 def test_heatmap_cells_labels_and_gaps() -> None:
-    fig = figs.heatmap(
-        scores(),
-        {"basic": "Basic", "middle": "Middle"},
-        {"it_basic_work": "Basic work", "it_ai_literacy": "AI literacy"},
-        TEXTS,
+    fig = go.Figure(
+        figs.heatmap(
+            scores(),
+            {"basic": "Basic", "middle": "Middle"},
+            {"it_basic_work": "Basic work", "it_ai_literacy": "AI literacy"},
+            TEXTS,
+        )
     )
     hm = fig.data[0]
     assert list(hm.x) == ["Basic", "Middle"]
@@ -57,11 +60,13 @@ def test_heatmap_cells_labels_and_gaps() -> None:
 
 def test_ranked_bars_error_bars_and_benchmark() -> None:
     df = scores()
-    fig = figs.ranked_bars(
-        df[df["grp"] == "basic"],
-        {"it_basic_work": "B", "it_ai_literacy": "A"},
-        TEXTS,
-        benchmark=df[df["grp"] == "basic"].assign(score=[2.0, 1.0]),
+    fig = go.Figure(
+        figs.ranked_bars(
+            df[df["grp"] == "basic"],
+            {"it_basic_work": "B", "it_ai_literacy": "A"},
+            TEXTS,
+            benchmark=df[df["grp"] == "basic"].assign(score=[2.0, 1.0]),
+        )
     )
     bar = fig.data[0]
     assert list(bar.x) == [2.5, 0.5] and list(bar.y) == ["B", f"{AI_MARK} A"]
@@ -69,10 +74,12 @@ def test_ranked_bars_error_bars_and_benchmark() -> None:
     assert list(np.round(bar.error_x.arrayminus, 6)) == [0.2, 0.1]
     assert bar.marker.color[0] != bar.marker.color[1]  # AI bars coloured (and starred)
     assert list(fig.data[1].x) == [2.0, 1.0] and fig.data[1].name == "National"
-    hidden = figs.ranked_bars(df[df["grp"] == "middle"], {}, TEXTS)
+    hidden = go.Figure(figs.ranked_bars(df[df["grp"] == "middle"], {}, TEXTS))
     assert hidden.layout.annotations[0].text == "hidden"
     # An agency too small to show still sees the national benchmark.
-    bench_only = figs.ranked_bars(df[df["grp"] == "middle"], {}, TEXTS, benchmark=df[df["grp"] == "basic"])
+    bench_only = go.Figure(
+        figs.ranked_bars(df[df["grp"] == "middle"], {}, TEXTS, benchmark=df[df["grp"] == "basic"])
+    )
     assert list(bench_only.data[0].x) == [2.5, 0.5] and "hidden" in bench_only.layout.title.text
 
 
@@ -93,7 +100,7 @@ def test_compare_flags_intervals_excluding_zero() -> None:
     assert x.loc["x", "diff"] == pytest.approx(1.0)
     assert x.loc["x", "diff_low"] == pytest.approx(1.0 - 1.959964 * np.sqrt(0.02), rel=1e-6)
     assert bool(x.loc["x", "excludes_zero"]) and not bool(x.loc["y", "excludes_zero"])
-    fig = figs.compare_chart(out, {"x": "X", "y": "Y"}, TEXTS)
+    fig = go.Figure(figs.compare_chart(out, {"x": "X", "y": "Y"}, TEXTS))
     assert list(fig.data[0].y) == ["X ◆", f"{AI_MARK} Y"]
 
 

@@ -1,0 +1,96 @@
+-- Purpose: the competency-priority (Borda) score per group and competency, from each
+--          respondent's own-tier part (part_tier = respondent's tier; the statistics of
+--          priority_scores.sql): N, mean, Kish effective n,
+--          standard error, 95 % interval and competition rank within group and category, with
+--          the catalog's AI flag. Exact sums (DECIMAL) feed the same IEEE double arithmetic as
+--          services.priority.estimates (the Python reference the tests compare with).
+-- Grain: one row per (grp, category, competency_code), ordered by grp, category (common,
+--        technical, management), rank, competency_code.
+-- Parameters: $wave; $gov_level, $tier, $workgroup, $personnel_type (NULL = all);
+--   $agencies (VARCHAR[] of agency codes, NULL = all); $group_by (tier | gov_level | workgroup |
+--   personnel_type | agency | all) chooses the grouping column (a value, never SQL text);
+--   $weighted (BOOLEAN: raked weights and Kish n_eff, or plain means with n_eff = n); $z (the
+--   normal quantile of the interval, 1.96 for 95 %).
+-- params: {"wave": "2025", "gov_level": null, "agencies": null, "tier": null, "workgroup": null, "personnel_type": null, "group_by": "tier", "weighted": true, "z": 1.959963984540054}
+WITH resp AS (
+    SELECT
+        r.respondent_id,
+        r.tier,
+        r.weight,
+        CASE $group_by
+            WHEN 'tier' THEN r.tier
+            WHEN 'gov_level' THEN r.gov_level
+            WHEN 'workgroup' THEN r.workgroup
+            WHEN 'personnel_type' THEN r.personnel_type
+            WHEN 'agency' THEN r.agency_code
+            ELSE 'all'
+        END AS grp
+    FROM survey_respondent AS r
+    WHERE r.wave = $wave
+      AND ($gov_level IS NULL OR r.gov_level = $gov_level)
+      AND ($agencies IS NULL OR list_contains($agencies, r.agency_code))
+      AND ($tier IS NULL OR r.tier = $tier)
+      AND ($workgroup IS NULL OR r.workgroup = $workgroup)
+      AND ($personnel_type IS NULL OR r.personnel_type = $personnel_type)
+),
+stats AS (
+    SELECT
+        resp.grp,
+        p.category,
+        p.competency_code,
+        count(*) AS n,
+        CAST(count(*) AS DOUBLE) AS nf,
+        CAST(sum(CAST(resp.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
+        CAST(sum(CAST(resp.weight * resp.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w2,
+        CAST(sum(CAST(resp.weight * p.points AS DECIMAL(38, 12))) AS DOUBLE) AS sum_wx,
+        CAST(sum(CAST(resp.weight * p.points * p.points AS DECIMAL(38, 12))) AS DOUBLE) AS sum_wx2,
+        CAST(sum(p.points) AS DOUBLE) AS sum_x,
+        CAST(sum(p.points * p.points) AS DOUBLE) AS sum_x2,
+        min(p.k) AS k_min,
+        max(p.k) AS k_max
+    FROM resp
+    JOIN survey_competency_points AS p
+      ON p.wave = $wave AND p.respondent_id = resp.respondent_id AND p.part_tier = resp.tier
+    GROUP BY resp.grp, p.category, p.competency_code
+),
+means AS (
+    SELECT
+        *,
+        CASE WHEN $weighted THEN sum_wx / sum_w ELSE sum_x / nf END AS score,
+        CASE WHEN $weighted THEN sum_w * sum_w / sum_w2 ELSE nf END AS n_eff
+    FROM stats
+),
+spread AS (
+    SELECT
+        *,
+        -- Population variance (clipped at 0), then the n/(n-1) correction; NULL for n = 1.
+        greatest(
+            CASE WHEN $weighted THEN sum_wx2 / sum_w ELSE sum_x2 / nf END - score * score, 0.0
+        ) * nf / CASE WHEN n > 1 THEN nf - 1 END AS var
+    FROM means
+),
+est AS (
+    SELECT *, sqrt(var / n_eff) AS se FROM spread
+)
+SELECT
+    est.grp,
+    est.category,
+    est.competency_code,
+    coalesce(c.ai_related, FALSE) AS ai_related,
+    est.n,
+    est.score,
+    est.se,
+    est.score - $z * est.se AS ci_low,
+    est.score + $z * est.se AS ci_high,
+    est.n_eff,
+    -- No rank for a missing score, nor in the NULL group (pandas' groupby rank leaves it out too).
+    CAST(CASE WHEN est.score IS NOT NULL AND est.grp IS NOT NULL
+        THEN rank() OVER (PARTITION BY est.grp, est.category, est.score IS NULL ORDER BY est.score DESC)
+    END AS DOUBLE) AS rank,
+    est.k_min,
+    est.k_max,
+    CAST(CASE est.category WHEN 'common' THEN 0 WHEN 'technical' THEN 1 WHEN 'management' THEN 2 ELSE 9 END
+        AS DOUBLE) AS category_order
+FROM est
+LEFT JOIN competency AS c ON c.competency_code = est.competency_code
+ORDER BY est.grp NULLS LAST, category_order, rank NULLS LAST, est.competency_code;
