@@ -115,8 +115,41 @@ def test_page_renders_with_labels_not_codes(app: Any, module: str, lang: str) ->
         )
 
 
+def render_priority(app: Any, lang: str, group_by: str, tier: str = "all") -> tuple[list[str], str]:
+    """The /priority layout is a skeleton its callbacks fill on their initial call: render the
+    layout and every data callback's outputs (filters as the layout's panel sends them)."""
+    from dashboard.pages import priority as page
+
+    fields = ("wave", "gov_level", "agency", "tier", "workgroup", "personnel_type", "weighted", "group_by")
+    values: list[Any] = ["all", "all", "all", tier, "all", "all", "1", group_by]
+    ids = [{"type": "gf", "field": f} for f in fields]
+    with app.server.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
+        flask.g.dashboard_scope = PLANNER
+        layout = page.layout(group_by=group_by, tier=tier)
+        heat, table, kpi_groups, options, value, _ = page._main_outputs.uncached(values, ids, None)
+        kpis, notes = page._update_n.uncached(values, ids)
+        bars, bars_table, bars_n = page._update_bars.uncached(value, values, ids)
+        _, a, _, b = page._update_compare_options.uncached("groups", options, value, ids, values)
+        cmp_fig, cmp_table, note = page._update_compare.uncached(a, b, values, ids, "groups")
+        figures = [{"props": {"figure": f, "options": options}} for f in (heat, bars, cmp_fig)]
+        parts = [layout, table, kpi_groups, kpis, notes, bars_table, bars_n, cmp_table, note, *figures]
+        tree = json.loads(json.dumps(parts, cls=plotly.utils.PlotlyJSONEncoder))
+    texts = list(_texts(tree))
+    return texts, " ".join(texts)
+
+
+@pytest.mark.parametrize("lang", ["zh-TW", "en"])
+def test_priority_callbacks_show_labels_not_codes(app: Any, lang: str) -> None:
+    texts, joined = render_priority(app, lang, "gov_level")
+    assert "N = " in joined
+    raw = sorted({s for s in texts if s.strip() in CODES})
+    assert raw == [], f"raw codes on screen: {raw}"
+    if lang == "en":
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in joined.replace("中文", ""))
+
+
 def test_priority_shows_n_and_ai_marks(app: Any) -> None:
-    texts, joined = render(app, "priority", PLANNER, "en", group_by="gov_level", tier="basic")
+    texts, joined = render_priority(app, "en", group_by="gov_level", tier="basic")
     assert "N = " in joined and "Central government" in joined
     assert any(s.startswith("★ ") for s in texts), "AI-related competencies are marked"
     assert "comparisons are made at once" in joined
