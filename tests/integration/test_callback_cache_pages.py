@@ -87,7 +87,9 @@ def test_three_viewers_get_their_own_bars(app: Any) -> None:
         miss = _call(app, scope, priority._update_bars, "basic", values, ids)
         hit = _call(app, scope, priority._update_bars, "basic", values, ids)
         plain = _call(app, scope, _uncached_bars(), "basic", values, ids)
-        assert not isinstance(miss[0], dict) and isinstance(hit[0], dict), "second call is a hit"
+        # Figures are dicts either way: a miss carries numpy arrays, a hit the decoded JSON lists.
+        assert not isinstance(miss[0]["data"][0]["x"], list), "the first call computes"
+        assert isinstance(hit[0]["data"][0]["x"], list), "second call is a hit"
         assert _json(miss) == hit == _json(plain)
         outs[scope.user] = hit
     # Different agencies (and the national view) show different numbers: no shared entry.
@@ -102,7 +104,7 @@ def test_forged_agency_gets_the_viewers_own_entry(app: Any) -> None:
     forged_values, _ = _panel(agency="K0501")
     own = _call(app, HR_C, priority._update_bars, "basic", own_values, ids)
     forged = _call(app, HR_C, priority._update_bars, "basic", forged_values, ids)
-    assert isinstance(forged[0], dict), "the forged request is served from the clamped entry"
+    assert isinstance(forged[0]["data"][0]["x"], list), "the forged request is served from the clamped entry"
     assert forged == _json(own)
     k_view = _call(app, HR_K, _uncached_bars(), "basic", own_values, ids)
     assert forged[0]["data"][0]["x"] != _json(k_view)[0]["data"][0]["x"]
