@@ -112,27 +112,39 @@ def scores_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def workgroup_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Tables 23-25: per tier × work group the live top list next to the report's list."""
-    rows = []
     sep = ", " if lang == "en" else "、"
-    for (tier, wg), cell in df.groupby(["tier", "workgroup"], sort=False):
-        live = [label("competency", str(c), lang) for c in cell["live_code"] if isinstance(c, str)]
-        pub = [label("competency", str(c), lang) for c in cell["published_code"] if isinstance(c, str)]
-        n = cell["n"].iloc[0]
+    hidden = t("report_tables.hidden", lang)
+    notes = df["list_exception"].tolist() if "list_exception" in df else [""] * len(df)
+    cells: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for tier, wg, live_code, pub_code, n, note in zip(
+        df["tier"].tolist(),
+        df["workgroup"].tolist(),
+        df["live_code"].tolist(),
+        df["published_code"].tolist(),
+        df["n"].tolist(),
+        notes,
+        strict=True,
+    ):
+        cell = cells.setdefault((tier, wg), {"live": [], "pub": [], "n": n, "note": note})
+        if isinstance(live_code, str):
+            cell["live"].append(label("competency", live_code, lang))
+        if isinstance(pub_code, str):
+            cell["pub"].append(label("competency", pub_code, lang))
+    rows = []
+    for (tier, wg), cell in cells.items():
         # Table 26's middle column pools part 1-2 of middle and senior respondents (D14).
         tier_text = (
             t("report_tables.tier_middle_pooled", lang)
             if tier == "middle"
             else label("tier", str(tier), lang)
         )
-        note = cell["list_exception"].iloc[0] if "list_exception" in cell else ""
+        note, n = cell["note"], cell["n"]
         rows.append(
             {
                 t("priority.col_tier", lang): tier_text,
                 t("report_tables.col_workgroup", lang): label("workgroup", str(wg), lang),
-                t("report_tables.col_live_list", lang): sep.join(live)
-                if live
-                else t("report_tables.hidden", lang),
-                t("report_tables.col_published_list", lang): sep.join(pub)
+                t("report_tables.col_live_list", lang): sep.join(cell["live"]) if cell["live"] else hidden,
+                t("report_tables.col_published_list", lang): sep.join(cell["pub"])
                 + (f" ({t('report_tables.see_checks', lang, item=note)})" if note else ""),
                 t("report_tables.col_n", lang): "—" if pd.isna(n) else f"{int(n):,}",
             }

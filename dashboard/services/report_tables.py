@@ -6,7 +6,7 @@ import csv
 from bisect import bisect_right
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -205,52 +205,54 @@ _LIVE_KEYS = ["scope", "tier", "category", "competency_code"]
 
 
 @cache
-def _published_grids(table_scope: str | None = None) -> tuple[pd.DataFrame, tuple[tuple[str, ...], ...]]:
+def _published_grids(table_scope: str | None = None) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
     """Tables 19-22's printed layouts stacked in table order with a `scope` column (or only
-    `table_scope`'s), and each row's live key (scope, tier, category, code). Static."""
+    `table_scope`'s) as columns (arrays), and each row's live key (scope, tier, category,
+    code). Static."""
     scopes = list(SCOPE_TABLES) if table_scope is None else [table_scope]
     grid = pd.concat([published_grid(s).assign(scope=s) for s in scopes], ignore_index=True)
-    keys = tuple(zip(*(grid[k].astype(str).tolist() for k in _LIVE_KEYS), strict=True))
-    return grid, keys
+    keys = list(zip(*(grid[k].astype(str).tolist() for k in _LIVE_KEYS), strict=True))
+    return {c: grid[c].array for c in grid.columns}, keys
 
 
 def build_report_tables(all_live: pd.DataFrame, table_scope: str | None = None) -> pd.DataFrame:
-    """Tables 19-22 in one pass (or only `table_scope`'s): the published grids joined with the
-    live scores by (scope, tier, category, code). Columns as report_table plus `scope`.
+    """Tables 19-22 in one pass (or only `table_scope`'s, then without the `scope` column): the
+    published grids joined with the live scores by (scope, tier, category, code). Columns as
+    report_table (plus `scope`).
 
     The join is a dict lookup: the frames are a few hundred rows, where pandas merges and
     multi-indexes on string columns cost milliseconds each."""
     static, keys = _published_grids(table_scope)
-    grid = static.copy()
     live_keys = zip(*(all_live[k].astype(str).tolist() for k in _LIVE_KEYS), strict=True)
     at_of = {k: i for i, k in enumerate(live_keys)}
     if len(at_of) != len(all_live):  # one live row per cell; anything else is a query bug
         raise ValueError("live scores are not unique per scope × tier × category × competency")
     at = np.array([at_of.get(k, -1) for k in keys], dtype=np.intp)
     found = at >= 0
-    asked = grid["asked"].to_numpy(dtype=bool)
+    asked = np.asarray(static["asked"], dtype=bool)
 
     def take(values: np.ndarray, fill: Any) -> np.ndarray:
         if not len(values):
-            return np.full(len(grid), fill)
+            return np.full(len(keys), fill)
         return np.where(found, values[at], fill)
 
-    grid["n"] = take(_floats(all_live["n"]), np.nan)
+    columns = {c: v for c, v in static.items() if not (c == "scope" and table_scope is not None)}
+    columns["n"] = take(_floats(all_live["n"]), np.nan)
     score = np.where(asked, take(_floats(all_live["score"]), np.nan), np.nan)
     rank = np.where(asked, take(_floats(all_live["rank"]), np.nan), np.nan)
-    grid["score"], grid["rank"] = score, rank
+    columns["score"], columns["rank"] = score, rank
     suppressed = all_live["suppressed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    grid["suppressed"] = take(suppressed, False).astype(bool)
-    published = grid["published_score"].to_numpy(dtype=float)
-    grid["diff"] = np.round(score, 2) - published
-    grid["abs_diff_raw"] = np.abs(score - published)
-    grid["rank_match"] = rank == grid["published_rank"].to_numpy(dtype=float)
-    return grid
+    columns["suppressed"] = take(suppressed, False).astype(bool)
+    published = np.asarray(static["published_score"], dtype=float)
+    columns["diff"] = np.round(score, 2) - published
+    columns["abs_diff_raw"] = np.abs(score - published)
+    columns["rank_match"] = rank == np.asarray(static["published_rank"], dtype=float)
+    return pd.DataFrame(columns)
 
 
 def build_report_table(all_live: pd.DataFrame, table_scope: str) -> pd.DataFrame:
     """report_table's body: the published grid of `table_scope` joined with live scores."""
-    return build_report_tables(all_live, table_scope).drop(columns=["scope"])
+    return build_report_tables(all_live, table_scope)
 
 
 def _summary(df: pd.DataFrame) -> dict[str, object]:
@@ -398,8 +400,19 @@ def published_workgroup_grid(category: str) -> pd.DataFrame:
 _CELL_KEYS = ["category", "tier", "workgroup"]
 
 
+class _Static(NamedTuple):
+    """A static published grid: its columns (arrays, in output order), and per row the cell key
+    (category, tier, work group), the published code and position."""
+
+    columns: dict[str, Any]
+    cells: list[tuple[str, ...]]
+    codes: list[str | None]
+    positions: list[int]
+    position_of: dict[tuple[str | None, ...], int]
+
+
 @cache
-def _published_workgroup_grids(category: str | None = None) -> pd.DataFrame:
+def _published_workgroup_grids(category: str | None = None) -> _Static:
     """Tables 23-25's published cells stacked in table order (or only `category`'s), with
     `category` and the CHECKS exceptions of each cell and listed mean (static)."""
     frames = []
@@ -414,7 +427,12 @@ def _published_workgroup_grids(category: str | None = None) -> pd.DataFrame:
             for t, w, c in zip(g["tier"], g["workgroup"], g["published_code"], strict=True)
         ]
         frames.append(g)
-    return pd.concat(frames, ignore_index=True)
+    grid = pd.concat(frames, ignore_index=True)
+    cells = list(zip(*(grid[k].astype(str).tolist() for k in _CELL_KEYS), strict=True))
+    codes = [c if isinstance(c, str) else None for c in grid["published_code"].tolist()]
+    positions = grid["position"].astype(int).tolist()
+    position_of = {(*cell, code): pos for cell, code, pos in zip(cells, codes, positions, strict=True)}
+    return _Static({c: grid[c].array for c in grid.columns}, cells, codes, positions, position_of)
 
 
 def build_workgroup_tables(all_live: pd.DataFrame, category: str | None = None) -> pd.DataFrame:
@@ -424,51 +442,51 @@ def build_workgroup_tables(all_live: pd.DataFrame, category: str | None = None) 
     The live list is ordered as the report prints: by the two-decimal mean; items that print the
     same mean are tied, and a tie is listed in the published order (then by code). A cell whose
     every live value is suppressed is `hidden`. Lookups are dicts (a few hundred rows)."""
-    grid = _published_workgroup_grids(category).copy()
-    live = all_live if category is None else all_live[all_live["category"] == category]
-    g_cells = list(zip(*(grid[k].astype(str).tolist() for k in _CELL_KEYS), strict=True))
-    g_pub = [c if isinstance(c, str) else None for c in grid["published_code"].tolist()]
-    g_pos = grid["position"].astype(int).tolist()
-    pub_position = {(*cell, code): pos for cell, code, pos in zip(g_cells, g_pub, g_pos, strict=True)}
+    static = _published_workgroup_grids(category)
+    g_cells, g_pub, g_pos = static.cells, static.codes, static.positions
 
-    l_cells = list(zip(*(live[k].astype(str).tolist() for k in _CELL_KEYS), strict=True))
-    l_codes = live["competency_code"].astype(str).tolist()
-    scores = _floats(live["score"])
-    rounded = np.round(scores, 2).tolist()
-    score_of = dict(
-        zip(((*c, k) for c, k in zip(l_cells, l_codes, strict=True)), scores.tolist(), strict=True)
-    )
+    l_cells = list(zip(*(all_live[k].astype(str).tolist() for k in _CELL_KEYS), strict=True))
+    l_codes = all_live["competency_code"].astype(str).tolist()
+    scores = _floats(all_live["score"]).tolist()
+    ns = _floats(all_live["n"]).tolist()
+    rows = [i for i, c in enumerate(l_cells) if category is None or c[0] == category]
+    score_of = {(*l_cells[i], l_codes[i]): scores[i] for i in rows}
     n_max: dict[tuple[str, ...], float] = {}
-    for cell, n in zip(l_cells, _floats(live["n"]).tolist(), strict=True):
-        if not np.isnan(n):
-            n_max[cell] = max(n, n_max.get(cell, n))
     # Live order within each cell: two-decimal mean (descending), published position, code.
     ranked: dict[tuple[str, ...], list[tuple[float, int, str]]] = {}
-    for cell, code, r in zip(l_cells, l_codes, rounded, strict=True):
-        if not np.isnan(r):
-            ranked.setdefault(cell, []).append((-r, pub_position.get((*cell, code), 99), code))
+    rounded = np.round(np.asarray(scores, dtype=float), 2).tolist()
+    for i in rows:
+        cell, code = l_cells[i], l_codes[i]
+        if not np.isnan(ns[i]):
+            n_max[cell] = max(ns[i], n_max.get(cell, ns[i]))
+        if not np.isnan(rounded[i]):
+            ranked.setdefault(cell, []).append((-rounded[i], static.position_of.get((*cell, code), 99), code))
     lists = {cell: [code for *_, code in sorted(items)] for cell, items in ranked.items()}
 
     live_code: list[Any] = []
     for cell, pos in zip(g_cells, g_pos, strict=True):
         codes = lists.get(cell, [])
         live_code.append(codes[pos - 1] if 0 < pos <= len(codes) else np.nan)
-    grid["live_code"] = pd.Series(live_code, index=grid.index, dtype=grid["published_code"].dtype)
-    grid["live_score"] = np.array(
-        [score_of.get((*cell, code), np.nan) for cell, code in zip(g_cells, g_pub, strict=True)], dtype=float
-    )
-    ns = [n_max.get(cell, np.nan) for cell in g_cells]
-    grid["n"] = pd.array(ns, dtype="float64") if any(np.isnan(ns)) else np.array(ns, dtype=np.int64)
     match: dict[tuple[str, ...], bool] = {}
     shown: dict[tuple[str, ...], bool] = {}
     for cell, code, pub in zip(g_cells, live_code, g_pub, strict=True):
         is_live = isinstance(code, str)
         match[cell] = match.get(cell, True) and is_live and pub is not None and code == pub
         shown[cell] = shown.get(cell, False) or is_live
-    grid["list_match"] = np.array([match[c] for c in g_cells], dtype=bool)
-    grid["hidden"] = np.array([not shown[c] for c in g_cells], dtype=bool)
-    order = [c for c in grid.columns if c not in ("list_exception", "mean_exception")]
-    return grid[[*order, "list_exception", "mean_exception"]]
+    cell_n = [n_max.get(cell, np.nan) for cell in g_cells]
+    columns = {c: v for c, v in static.columns.items() if c not in ("list_exception", "mean_exception")}
+    columns["live_code"] = pd.array(live_code, dtype=static.columns["published_code"].dtype)
+    columns["live_score"] = np.array(
+        [score_of.get((*cell, code), np.nan) for cell, code in zip(g_cells, g_pub, strict=True)], dtype=float
+    )
+    columns["n"] = (
+        np.array(cell_n, dtype=float) if any(np.isnan(cell_n)) else np.array(cell_n, dtype=np.int64)
+    )
+    columns["list_match"] = np.array([match[c] for c in g_cells], dtype=bool)
+    columns["hidden"] = np.array([not shown[c] for c in g_cells], dtype=bool)
+    columns["list_exception"] = static.columns["list_exception"]
+    columns["mean_exception"] = static.columns["mean_exception"]
+    return pd.DataFrame(columns)
 
 
 def build_workgroup_table(all_live: pd.DataFrame, category: str) -> pd.DataFrame:
