@@ -13,7 +13,6 @@ from dashboard import components as comp
 from dashboard.cache import callback_cache, layout_cache
 from dashboard.components import sections
 from dashboard.figures import badges as fig
-from dashboard.figures.ai_gap import empty
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, label, t
 from dashboard.scope import Scope
@@ -213,7 +212,8 @@ EXPIRING_COLS = ("badge_code", "n", "first_expiry", "last_expiry")
 
 
 # One callback per section (figure + its table): each is timed on its own and Dash runs them in
-# parallel; all fire on the initial call (the layout only renders empty containers).
+# parallel; all fire on the initial call (the layout only renders empty containers). Figures go
+# out as plain dicts (figures.badges.as_plain: the same JSON as the go.Figure, built without it).
 @dash.callback(
     Output(P("monthly"), "figure"),
     Output(P("monthly-table"), "children"),
@@ -226,7 +226,7 @@ def _update_monthly(values: list[Any], kind: str, ids: list[dict[str, str]]) -> 
     lang, scope = current_lang(), common.current_scope()
     monthly = svc.monthly(scope, _filters(ids, values, scope), kind=_kind(kind))
     return (
-        fig.monthly_chart(monthly, lang),
+        fig.as_plain(fig.monthly_spec(monthly, lang)),
         _table(monthly, MONTHLY_COLS, t("badges.fig_monthly", lang), lang, "monthly-tbl"),
     )
 
@@ -243,7 +243,7 @@ def _update_trend(values: list[Any], kind: str, ids: list[dict[str, str]]) -> tu
     lang, scope = current_lang(), common.current_scope()
     trend = svc.coverage_trend(scope, _filters(ids, values, scope), kind=_kind(kind))
     return (
-        fig.coverage_trend_chart(trend, lang),
+        fig.as_plain(fig.coverage_trend_spec(trend, lang)),
         _table(trend, TREND_COLS, t("badges.fig_coverage_trend", lang), lang, "trend-tbl"),
     )
 
@@ -261,7 +261,7 @@ def _update_coverage_by(values: list[Any], kind: str, by: str, ids: list[dict[st
     lang, scope = current_lang(), common.current_scope()
     svc.register_badge_labels(scope)
     df = svc.coverage_by(scope, _filters(ids, values, scope), by=by, kind=_kind(kind))
-    return fig.coverage_by_chart(df, by, lang), _table(
+    return fig.as_plain(fig.coverage_by_spec(df, by, lang)), _table(
         df, BY_COLS, t("badges.fig_coverage_by", lang), lang, "by-tbl", by
     )
 
@@ -278,7 +278,9 @@ def _update_km(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> t
     lang, scope = current_lang(), common.current_scope()
     df = svc.first_badge(scope, _filters(ids, values, scope), group_by=group_by)
     by = "national" if group_by == "national" else group_by
-    return fig.km_chart(df, by, lang), _table(df, KM_COLS, t("badges.fig_km", lang), lang, "km-tbl", by)
+    return fig.as_plain(fig.km_spec(df, by, lang)), _table(
+        df, KM_COLS, t("badges.fig_km", lang), lang, "km-tbl", by
+    )
 
 
 @dash.callback(
@@ -292,7 +294,9 @@ def _update_funnel(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, A
     lang, scope = current_lang(), common.current_scope()
     funnel = svc.funnel(scope, _filters(ids, values, scope))
     return (
-        fig.funnel_chart(funnel, lang) if not funnel.empty else empty(t("badges.no_data", lang)),
+        fig.as_plain(
+            fig.funnel_spec(funnel, lang) if not funnel.empty else fig.empty_spec(t("badges.no_data", lang))
+        ),
         _table(funnel, FUNNEL_COLS, t("badges.fig_funnel", lang), lang, "funnel-tbl"),
     )
 
@@ -311,7 +315,7 @@ def _update_supply(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, A
         supply.sort_values(["todo", "demand_index"], ascending=[False, False]) if not supply.empty else supply
     )
     return (
-        fig.supply_demand_chart(supply, lang),
+        fig.as_plain(fig.supply_demand_spec(supply, lang)),
         _table(supply_sorted, SUPPLY_COLS, t("badges.fig_supply", lang), lang, "supply-tbl"),
     )
 

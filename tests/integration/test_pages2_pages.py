@@ -100,6 +100,27 @@ def test_ai_gap_callbacks_show_service_numbers(app: Any) -> None:
     assert "AI literacy" in _text(gap_table)
 
 
+def _badge_figure(plain: Any) -> Any:
+    """A /badges callback's plain figure dict as a go.Figure, typed arrays decoded."""
+    import base64
+
+    import numpy as np
+    import plotly.graph_objects as go
+
+    def decode(v: Any) -> Any:
+        if isinstance(v, dict) and "bdata" in v:
+            arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+            return arr.reshape([int(x) for x in v["shape"].split(",")]) if "shape" in v else arr
+        if isinstance(v, dict):
+            return {k: decode(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [decode(x) for x in v]
+        return v
+
+    assert isinstance(plain, dict) and set(plain) == {"data", "layout"}
+    return go.Figure(decode(plain))
+
+
 def test_badges_callbacks_show_service_numbers(app: Any) -> None:
     from dashboard.pages import badges
 
@@ -112,6 +133,10 @@ def test_badges_callbacks_show_service_numbers(app: Any) -> None:
         funnel_fig, _ = badges._update_funnel(values, ids)
         supply_fig, supply_table = badges._update_supply(values, ids)
         expiring = badges._update_expiring(values, ids)
+    monthly_fig, trend_fig, by_fig, km_fig, funnel_fig = map(
+        _badge_figure, (monthly_fig, trend_fig, by_fig, km_fig, funnel_fig)
+    )
+    assert _badge_figure(supply_fig).layout.template.layout.plot_bgcolor == "white"  # plotly_white
     issued = next(tr for tr in monthly_fig.data if tr.name == "核發")
     assert list(issued.y) == [1, 1, 2, 1]
     assert list(trend_fig.data[0].y)[-1] == pytest.approx(2 / 3)
