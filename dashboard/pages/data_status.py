@@ -8,12 +8,14 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from dashboard import components as comp
-from dashboard.cache import layout_cache
+from dashboard.cache import callback_cache, layout_cache
 from dashboard.components import sections
-from dashboard.figures.common import stacked_bars
+from dashboard.db import get_warehouse
+from dashboard.figures import priority as pfigs
+from dashboard.figures.common import base_layout_props
 from dashboard.filters import Filters
 from dashboard.i18n import current_cal, current_lang, format_date, has_key, t
 from dashboard.scope import Scope
@@ -97,16 +99,13 @@ def _table(df: pd.DataFrame, caption: str, table_id: str) -> html.Div:
     return sections.report_table(df, caption, table_id)
 
 
-def render(scope: Scope, filters: Filters, lang: str, cal: str) -> list[Any]:
-    loads = svc.load_log(scope, filters)
+def render_kpis(scope: Scope, filters: Filters, lang: str) -> dbc.Row:
     totals = svc.feed_totals(scope, filters)
-    reasons = svc.quarantine_reasons(scope, filters)
-    fresh = svc.freshness(scope, filters)
 
     def total(col: str) -> str:
         return f"{int(totals[col].sum()):,}" if not totals.empty else "0"
 
-    kpis = dbc.Row(
+    return dbc.Row(
         [
             dbc.Col(
                 comp.kpi_card(t("data_status.kpi_files", lang), total("files"), card_id=ID("kpi-files")), md=2
@@ -138,6 +137,54 @@ def render(scope: Scope, filters: Filters, lang: str, cal: str) -> list[Any]:
         ],
         className="g-2 mb-3",
     )
+
+
+def render_freshness(scope: Scope, filters: Filters, lang: str, cal: str) -> html.Div:
+    fresh = svc.freshness(scope, filters)
+    return _table(
+        freshness_display(fresh, lang, cal), t("data_status.freshness_title", lang), ID("freshness")
+    )
+
+
+def render_loads(scope: Scope, filters: Filters, lang: str, cal: str) -> html.Div:
+    loads = svc.load_log(scope, filters)
+    return _table(loads_display(loads, lang, cal), t("data_status.loads_title", lang), ID("loads"))
+
+
+_PALETTE = ["#1f5fa8", "#c1121f", "#e09f3e", "#2a9d8f", "#6d597a", "#555555", "#8ab17d", "#b56576"]
+
+
+def reasons_figure(chart_df: pd.DataFrame, x_title: str, empty_message: str) -> dict[str, Any]:
+    """Quarantined rows per feed stacked by reason: figures.common.stacked_bars(chart_df,
+    "feed_label", "rows", "reason_label", ...) built as a figure dict (the same figure, without
+    plotly validating each trace and layout update)."""
+    if chart_df.empty:
+        return pfigs.empty_figure(empty_message)
+    traces = []
+    for i, (name, part) in enumerate(chart_df.groupby("reason_label", sort=False)):
+        traces.append(
+            {
+                "type": "bar",
+                "y": part["feed_label"].tolist(),
+                "x": part["rows"].to_numpy(),
+                "name": str(name),
+                "orientation": "h",
+                "marker": {"color": _PALETTE[i % len(_PALETTE)]},
+                "hovertemplate": "%{y}<br>" + str(name) + ": %{x:,}<extra></extra>",
+            }
+        )
+    layout = {
+        "barmode": "stack",
+        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {"title": {"text": x_title}, "rangemode": "tozero"},
+        **base_layout_props(height=max(240, 60 * chart_df["feed_label"].nunique() + 120)),
+    }
+    return pfigs.figure(traces, layout)
+
+
+def render_reasons(scope: Scope, filters: Filters, lang: str) -> tuple[dict[str, Any], html.Details]:
+    """The quarantine reasons chart (rows per feed, stacked by reason) and its table."""
+    reasons = svc.quarantine_reasons(scope, filters)
     chart_df = (
         reasons.groupby(["feed", "reason_code"], as_index=False)["rows"]
         .sum()
@@ -146,69 +193,54 @@ def render(scope: Scope, filters: Filters, lang: str, cal: str) -> list[Any]:
             reason_label=lambda d: [reason_label(r, lang) for r in d["reason_code"]],
         )
     )
-    fig = stacked_bars(
+    fig = reasons_figure(
         chart_df,
-        "feed_label",
-        "rows",
-        "reason_label",
         t("data_status.col_rows", lang),
         t("data_status.no_quarantine", lang),
     )
     reason_table = reasons_display(reasons, lang)
-    return [
-        kpis,
-        dbc.Card(
-            [
-                dbc.CardHeader(html.H2(t("data_status.freshness_title", lang), className="h6 m-0")),
-                dbc.CardBody(
-                    _table(
-                        freshness_display(fresh, lang, cal),
-                        t("data_status.freshness_title", lang),
-                        ID("freshness"),
-                    )
-                ),
-            ],
-            className="figure-card",
-        ),
-        dbc.Card(
-            [
-                dbc.CardHeader(html.H2(t("data_status.loads_title", lang), className="h6 m-0")),
-                dbc.CardBody(
-                    _table(loads_display(loads, lang, cal), t("data_status.loads_title", lang), ID("loads"))
-                ),
-            ],
-            className="figure-card",
-        ),
-        dbc.Card(
-            [
-                dbc.CardHeader(html.H2(t("data_status.reasons_title", lang), className="h6 m-0")),
-                dbc.CardBody(
-                    [
-                        dcc.Graph(id=ID("reasons-chart"), figure=fig, config={"displaylogo": False}),
-                        comp.accessible_table(
-                            reason_table,
-                            {c: c for c in reason_table.columns},
-                            t("data_status.reasons_chart", lang),
-                            lang,
-                            table_id=ID("reasons-table"),
-                        ),
-                    ]
-                ),
-            ],
-            className="figure-card",
-        ),
-    ]
+    table = comp.accessible_table(
+        reason_table,
+        {c: c for c in reason_table.columns},
+        t("data_status.reasons_chart", lang),
+        lang,
+        table_id=ID("reasons-table"),
+    )
+    return fig, table
+
+
+def _card(title: str, body: Any) -> dbc.Card:
+    return dbc.Card(
+        [dbc.CardHeader(html.H2(title, className="h6 m-0")), dbc.CardBody(body)], className="figure-card"
+    )
 
 
 def _layout(**query: str) -> html.Div:
-    lang, cal = current_lang(), current_cal()
-    scope = common_svc.current_scope()
-    filters = Filters.from_query(query)
+    """Title and empty containers; the callbacks below fill them on their initial call."""
+    lang = current_lang()
+    get_warehouse().data_version()  # an unreadable warehouse shows the error panel, not empty cards
     return html.Div(
         [
+            dcc.Store(id=ID("query"), data=Filters.from_query(query).to_query()),
             html.H1(t("data_status.title", lang), className="h3"),
             html.P(t("data_status.intro", lang), className="small"),
-            html.Div(render(scope, filters, lang, cal), id=ID("content")),
+            html.Div(
+                [
+                    html.Div(id=ID("kpis")),
+                    _card(t("data_status.freshness_title", lang), html.Div(id=ID("freshness-wrap"))),
+                    _card(t("data_status.loads_title", lang), html.Div(id=ID("loads-wrap"))),
+                    _card(
+                        t("data_status.reasons_title", lang),
+                        [
+                            dcc.Loading(
+                                dcc.Graph(id=ID("reasons-chart"), config={"displaylogo": False}), type="dot"
+                            ),
+                            html.Div(id=ID("reasons-wrap")),
+                        ],
+                    ),
+                ],
+                id=ID("content"),
+            ),
         ]
     )
 
@@ -216,3 +248,39 @@ def _layout(**query: str) -> html.Div:
 # An unreadable warehouse shows the error panel (and is logged) instead of a traceback.
 # Cached per scope, filters (agency clamped, wave as given), language, calendar and data version.
 layout = sections.guarded_layout(layout_cache(_layout, resolver=lambda scope, f: f.clamp(scope)), log)
+
+
+# ---------------------------------------------------------------------------- callbacks
+# The page has no filter panel: the URL's filters (as the layout read them) key the outputs.
+def _filters(query: Any) -> Filters:
+    return Filters.from_search(query if isinstance(query, str) else "")
+
+
+@callback(
+    Output(ID("kpis"), "children"),
+    Output(ID("freshness-wrap"), "children"),
+    Input(ID("query"), "data"),
+)
+@callback_cache(filters=None)
+def _update_summary(query: Any) -> tuple[Any, Any]:
+    lang, cal, scope = current_lang(), current_cal(), common_svc.current_scope()
+    f = _filters(query).clamp(scope)
+    return render_kpis(scope, f, lang), render_freshness(scope, f, lang, cal)
+
+
+@callback(Output(ID("loads-wrap"), "children"), Input(ID("query"), "data"))
+@callback_cache(filters=None)
+def _update_loads(query: Any) -> Any:
+    lang, cal, scope = current_lang(), current_cal(), common_svc.current_scope()
+    return render_loads(scope, _filters(query).clamp(scope), lang, cal)
+
+
+@callback(
+    Output(ID("reasons-chart"), "figure"),
+    Output(ID("reasons-wrap"), "children"),
+    Input(ID("query"), "data"),
+)
+@callback_cache(filters=None)
+def _update_reasons(query: Any) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common_svc.current_scope()
+    return render_reasons(scope, _filters(query).clamp(scope), lang)

@@ -49,18 +49,31 @@ def freshness(scope: Scope, filters: Filters) -> pd.DataFrame:
 
 @service_cache
 def feed_totals(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Per feed totals of the load log (files, rejected files, rows read/loaded/quarantined)."""
+    """Per feed totals of the load log (files, rejected files, rows read/loaded/quarantined),
+    in FEEDS order (unknown feeds after them, alphabetically)."""
     df = load_log(scope, filters)
+    cols = ["feed", "files", "files_rejected", "rows_read", "rows_loaded", "rows_quarantined"]
     if df.empty:
-        return pd.DataFrame(
-            columns=["feed", "files", "files_rejected", "rows_read", "rows_loaded", "rows_quarantined"]
-        )
-    out = df.groupby("feed", as_index=False).agg(
-        files=("file_name", "count"),
-        files_rejected=("status", lambda s: int((s == "rejected").sum())),
-        rows_read=("rows_read", "sum"),
-        rows_loaded=("rows_loaded", "sum"),
-        rows_quarantined=("rows_quarantined", "sum"),
-    )
+        return pd.DataFrame(columns=cols)
+    # A hundred-odd files: plain sums beat a pandas groupby with a lambda (~1 ms against ~13 ms).
+    acc: dict[str, list[int]] = {}
+    for feed, status, read, loaded, quarantined in zip(
+        df["feed"].tolist(),
+        df["status"].tolist(),
+        df["rows_read"].tolist(),
+        df["rows_loaded"].tolist(),
+        df["rows_quarantined"].tolist(),
+        strict=True,
+    ):
+        row = acc.setdefault(feed, [0, 0, 0, 0, 0])
+        row[0] += 1
+        row[1] += int(status == "rejected")
+        row[2] += int(read)
+        row[3] += int(loaded)
+        row[4] += int(quarantined)
     order = {f: i for i, f in enumerate(FEEDS)}
-    return out.sort_values("feed", key=lambda s: s.map(order).fillna(99)).reset_index(drop=True)
+    feeds = sorted(acc, key=lambda f: (order.get(f, 99), f))
+    data = {"feed": feeds}
+    for i, col in enumerate(cols[1:]):
+        data[col] = pd.array([acc[f][i] for f in feeds], dtype="int64")  # type: ignore[assignment]
+    return pd.DataFrame(data)
