@@ -89,3 +89,25 @@ def test_one_cell_suppression_unsuppressed_keeps_everything(wh: db.Warehouse) ->
     got = svc.suppress_single_cells(df, scope, ["holders"])
     assert not got["suppressed"].any()
     pd.testing.assert_frame_equal(got.drop(columns="suppressed"), df)
+
+
+@pytest.mark.parametrize("group_by", ["national", "tier", "personnel_type"])
+def test_km_curves_equal_stats_kaplan_meier_per_group(wh: db.Warehouse, group_by: str) -> None:
+    from dashboard import stats
+
+    rows = 0
+    for f in _filters(wh)[:4]:
+        counts = wh.query("badges_first_badge", group_by=group_by, kind="badge", **{**ROSTER, **f})
+        got = svc._km_curves(counts)
+        parts = []
+        for group, part in counts.groupby("group_code", sort=True):
+            km = stats.kaplan_meier_counts(part["t_month"], part["events"], part["censored"])
+            km.insert(0, "group_code", group)
+            km.insert(1, "n", int(part["events"].sum() + part["censored"].sum()))
+            parts.append(km)
+        want = pd.concat(parts, ignore_index=True)
+        pd.testing.assert_frame_equal(got[list(want.columns)], want, check_exact=True)
+        assert got["group_code"].nunique() == counts["group_code"].nunique()
+        assert (got["n"] > 0).all()
+        rows += len(got)
+    assert rows > 40  # national alone: one curve of ~40 monthly steps
