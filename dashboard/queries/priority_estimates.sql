@@ -4,16 +4,18 @@
 --          standard error, 95 % interval and competition rank within group and category, with
 --          the catalog's AI flag. Exact sums (DECIMAL) feed the same IEEE double arithmetic as
 --          services.priority.estimates (the Python reference the tests compare with).
--- Grain: one row per (grp, category, competency_code), ordered by grp, category (common,
---        technical, management), rank, competency_code.
--- Parameters: $wave; $gov_level, $tier, $workgroup, $personnel_type (NULL = all);
+-- Grain: one row per (wave, grp, category, competency_code), ordered by wave, grp, category
+--        (common, technical, management), rank, competency_code.
+-- Parameters: $wave; $wave_b (a second wave computed alongside, for wave comparisons; NULL =
+--   none); $gov_level, $tier, $workgroup, $personnel_type (NULL = all);
 --   $agencies (VARCHAR[] of agency codes, NULL = all); $group_by (tier | gov_level | workgroup |
 --   personnel_type | agency | all) chooses the grouping column (a value, never SQL text);
 --   $weighted (BOOLEAN: raked weights and Kish n_eff, or plain means with n_eff = n); $z (the
 --   normal quantile of the interval, 1.96 for 95 %).
--- params: {"wave": "2025", "gov_level": null, "agencies": null, "tier": null, "workgroup": null, "personnel_type": null, "group_by": "tier", "weighted": true, "z": 1.959963984540054}
+-- params: {"wave": "2025", "wave_b": null, "gov_level": null, "agencies": null, "tier": null, "workgroup": null, "personnel_type": null, "group_by": "tier", "weighted": true, "z": 1.959963984540054}
 WITH resp AS (
     SELECT
+        r.wave,
         r.respondent_id,
         r.tier,
         r.weight,
@@ -26,7 +28,7 @@ WITH resp AS (
             ELSE 'all'
         END AS grp
     FROM survey_respondent AS r
-    WHERE r.wave = $wave
+    WHERE (r.wave = $wave OR r.wave = $wave_b)
       AND ($gov_level IS NULL OR r.gov_level = $gov_level)
       AND ($agencies IS NULL OR list_contains($agencies, r.agency_code))
       AND ($tier IS NULL OR r.tier = $tier)
@@ -35,6 +37,7 @@ WITH resp AS (
 ),
 stats AS (
     SELECT
+        resp.wave,
         resp.grp,
         p.category,
         p.competency_code,
@@ -50,8 +53,8 @@ stats AS (
         max(p.k) AS k_max
     FROM resp
     JOIN survey_competency_points AS p
-      ON p.wave = $wave AND p.respondent_id = resp.respondent_id AND p.part_tier = resp.tier
-    GROUP BY resp.grp, p.category, p.competency_code
+      ON p.wave = resp.wave AND p.respondent_id = resp.respondent_id AND p.part_tier = resp.tier
+    GROUP BY resp.wave, resp.grp, p.category, p.competency_code
 ),
 means AS (
     SELECT
@@ -73,6 +76,7 @@ est AS (
     SELECT *, sqrt(var / n_eff) AS se FROM spread
 )
 SELECT
+    est.wave,
     est.grp,
     est.category,
     est.competency_code,
@@ -85,7 +89,7 @@ SELECT
     est.n_eff,
     -- No rank for a missing score, nor in the NULL group (pandas' groupby rank leaves it out too).
     CAST(CASE WHEN est.score IS NOT NULL AND est.grp IS NOT NULL
-        THEN rank() OVER (PARTITION BY est.grp, est.category, est.score IS NULL ORDER BY est.score DESC)
+        THEN rank() OVER (PARTITION BY est.wave, est.grp, est.category, est.score IS NULL ORDER BY est.score DESC)
     END AS DOUBLE) AS rank,
     est.k_min,
     est.k_max,
@@ -93,4 +97,4 @@ SELECT
         AS DOUBLE) AS category_order
 FROM est
 LEFT JOIN competency AS c ON c.competency_code = est.competency_code
-ORDER BY est.grp NULLS LAST, category_order, rank NULLS LAST, est.competency_code;
+ORDER BY est.wave, est.grp NULLS LAST, category_order, rank NULLS LAST, est.competency_code;

@@ -65,6 +65,17 @@ def _with_rank(df: pd.DataFrame) -> pd.DataFrame:
 _EMPTY_COLS = ["grp", "category", "competency_code", "ai_related", "n", *SCORE_COLS, "k_min", "k_max"]
 
 
+def _estimates(
+    scope: Scope, f: Filters, group_by: str, agencies: list[str] | None, wave_b: str | None = None
+) -> pd.DataFrame:
+    """queries/priority_estimates.sql for resolved filters `f` (and a second wave alongside)."""
+    params = f.sql_params(scope)
+    params.update(
+        agencies=agencies, group_by=_group_by(group_by), weighted=bool(f.weighted), z=Z95, wave_b=wave_b
+    )
+    return get_warehouse().query("priority_estimates", **params)
+
+
 def _scores(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
     """Scores, intervals, ranks and AI flags of one query: queries/priority_estimates.sql computes
     from the sufficient statistics (those of queries/priority_scores.sql) what `estimates` and
@@ -72,9 +83,7 @@ def _scores(scope: Scope, filters: Filters, group_by: str, agencies: list[str] |
     f = common.resolve(scope, filters)
     if f.wave is None:
         return pd.DataFrame(columns=[*_EMPTY_COLS, "category_order"])
-    params = f.sql_params(scope)
-    params.update(agencies=agencies, group_by=_group_by(group_by), weighted=bool(f.weighted), z=Z95)
-    return get_warehouse().query("priority_estimates", **params)
+    return _estimates(scope, f, group_by, agencies).drop(columns=["wave"])
 
 
 def _suppressed(df: pd.DataFrame, scope: Scope) -> pd.DataFrame:
@@ -171,9 +180,23 @@ def priority_compare(
 
 @service_cache
 def priority_compare_waves(scope: Scope, filters: Filters, wave_a: str, wave_b: str) -> pd.DataFrame:
-    """The same population (current filters) in two survey waves compared (a − b)."""
-    a = priority_scores(scope, filters.with_(wave=wave_a, tier=filters.tier), "tier")
-    b = priority_scores(scope, filters.with_(wave=wave_b, tier=filters.tier), "tier")
+    """The same population (current filters) in two survey waves compared (a − b), per tier.
+
+    Both waves come from one query (rank partitioned by wave): each wave's rows are exactly
+    priority_scores(scope, filters.with_(wave=...), "tier"), suppressed on their own."""
+    agencies = filters.agencies_in_scope(scope)
+    fa = common.resolve(scope, filters.with_(wave=wave_a))
+    fb = common.resolve(scope, filters.with_(wave=wave_b))
+    if fa.wave is None or fb.wave is None:
+        a = b = _suppressed(_scores(scope, fa, "tier", agencies), scope)
+    else:
+        both = _estimates(scope, fa, "tier", agencies, wave_b=fb.wave if fb.wave != fa.wave else None)
+
+        def wave(w: str) -> pd.DataFrame:
+            part = both[both["wave"] == w].drop(columns=["wave"]).reset_index(drop=True)
+            return _suppressed(part, scope)
+
+        a, b = wave(fa.wave), wave(fb.wave)
     # Compare like with like: within each tier (both waves' tiers), keeping the tier in the row.
     a, b = a[a["grp"].notna()], b[b["grp"].notna()]
     return compare_frames(a, b, by=["grp"])
