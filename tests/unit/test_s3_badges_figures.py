@@ -139,3 +139,24 @@ def test_supply_lines_are_add_vline_and_add_hline() -> None:
     assert ours["shapes"] == theirs["shapes"]
     assert ours["annotations"][0]["text"] == theirs["annotations"][0]["text"]
     assert ours["yaxis"]["range"] == theirs["yaxis"]["range"]
+
+
+def test_vectorized_wilson_equals_stats_wilson_interval() -> None:
+    import math
+
+    import numpy as np
+
+    from dashboard import stats
+    from dashboard.services.badges import _wilson
+
+    n = np.array([0.0, 1.0, 7.0, 10.0, 123.0, 4567.0, 10.0, 50.0, 3.0])
+    p = np.array([0.5, 1.0, 3 / 7, 0.0, 0.31, 0.9, float("nan"), 1.0, 2 / 3])
+    low, high = _wilson(p, n)
+    for i in range(len(n)):
+        want = stats.wilson_interval(float(p[i]), float(n[i]))
+        got = (float(low[i]), float(high[i]))
+        if math.isnan(want[0]):
+            assert math.isnan(got[0]) and math.isnan(got[1])
+        else:
+            assert got == want  # exactly the same floats
+    assert low[3] == 0.0 and high[7] == 1.0
