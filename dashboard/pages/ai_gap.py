@@ -262,7 +262,7 @@ def _update_gap(values: list[Any], group_by: str, ids: list[dict[str, str]]) -> 
     filters = _filters(ids, values, scope)
     df = svc.priority_gap(scope, filters, group_by=group_by)
     if df.empty:
-        return fig.empty(t("ai_gap.no_data", lang)), None, ""
+        return fig.no_data(t("ai_gap.no_data", lang)), None, ""
     shown = df[df["wave"] == filters.wave]
     prev = shown["prev_wave"].dropna()
     note = t("ai_gap.wave_shown", lang, wave=filters.wave, prev=prev.iloc[0] if not prev.empty else "—")
@@ -285,10 +285,43 @@ def _update_mention(values: list[Any], group_by: str, ids: list[dict[str, str]])
     return fig.mention_chart(df, lang, group_by), table
 
 
+# The self-assessment sections: one callback per chart (each with its table), so each is
+# timed on its own and the browser runs them side by side.
 @dash.callback(
     Output(P("borich"), "figure"),
     Output(P("borich-table"), "children"),
+    Input(GF, "value"),
+    Input(P("sa-wave"), "value"),
+    Input(P("sa-group"), "value"),
+    State(GF, "id"),
+)
+@callback_cache
+def _update_borich(
+    values: list[Any], sa_wave: str | None, group_by: str, ids: list[dict[str, str]]
+) -> tuple[Any, Any]:
+    lang, scope = current_lang(), common.current_scope()
+    bor = svc.borich(scope, _filters(ids, values, scope), group_by=group_by, sa_wave=sa_wave)
+    return (
+        fig.borich_bars(bor, lang, group_by),
+        _table(bor, BORICH_COLS, t("ai_gap.fig_borich", lang), lang, group_by, "borich-tbl"),
+    )
+
+
+@dash.callback(
     Output(P("ipa"), "figure"),
+    Input(GF, "value"),
+    Input(P("sa-wave"), "value"),
+    State(GF, "id"),
+)
+@callback_cache
+def _update_ipa(values: list[Any], sa_wave: str | None, ids: list[dict[str, str]]) -> Any:
+    # all respondents of the selection, whatever the grouping: one point per competency
+    lang, scope = current_lang(), common.current_scope()
+    overall = svc.borich(scope, _filters(ids, values, scope), group_by="national", sa_wave=sa_wave)
+    return fig.ipa_quadrant(overall, lang)
+
+
+@dash.callback(
     Output(P("attitudes"), "figure"),
     Output(P("attitudes-table"), "children"),
     Input(GF, "value"),
@@ -297,18 +330,12 @@ def _update_mention(values: list[Any], group_by: str, ids: list[dict[str, str]])
     State(GF, "id"),
 )
 @callback_cache
-def _update_sa(
+def _update_attitudes(
     values: list[Any], sa_wave: str | None, group_by: str, ids: list[dict[str, str]]
-) -> tuple[Any, Any, Any, Any, Any]:
+) -> tuple[Any, Any]:
     lang, scope = current_lang(), common.current_scope()
-    filters = _filters(ids, values, scope)
-    bor = svc.borich(scope, filters, group_by=group_by, sa_wave=sa_wave)
-    overall = svc.borich(scope, filters, group_by="national", sa_wave=sa_wave)
-    att = svc.attitudes(scope, filters, group_by=group_by, sa_wave=sa_wave)
+    att = svc.attitudes(scope, _filters(ids, values, scope), group_by=group_by, sa_wave=sa_wave)
     return (
-        fig.borich_bars(bor, lang, group_by),
-        _table(bor, BORICH_COLS, t("ai_gap.fig_borich", lang), lang, group_by, "borich-tbl"),
-        fig.ipa_quadrant(overall, lang),
         fig.attitude_chart(att, lang, group_by),
         _table(att, ATT_COLS, t("ai_gap.fig_attitudes", lang), lang, group_by, "attitudes-tbl"),
     )

@@ -72,7 +72,7 @@ def layout(**query: str) -> html.Div:
                         lg=3,
                         className="no-print",
                     ),
-                    dbc.Col(dcc.Loading(html.Div(id=P("body"))), lg=9, className="summary-body"),
+                    dbc.Col(dcc.Loading(_body_frame(lang)), lg=9, className="summary-body"),
                 ]
             ),
         ],
@@ -138,79 +138,138 @@ def _number(key: str, value: Any, lang: str) -> str:
     return f"{key} = {value}"
 
 
-def _findings(df: pd.DataFrame, lang: str) -> Any:
-    if df.empty:
-        return html.P(t("summary.no_findings", lang), id=P("no-findings"))
-    items = []
-    for i, row in df.iterrows():
-        numbers = ", ".join(_number(k, v, lang) for k, v in dict(row["numbers"]).items())
-        items.append(
-            html.Li(
+def _body_frame(lang: str) -> html.Div:
+    """The summary's skeleton: its callbacks fill each part on the initial call (the layout
+    itself runs no query), each part on its own so none waits for the others."""
+    return html.Div(
+        [
+            html.P(id=P("meta"), className="small text-muted"),
+            html.H2(t("summary.headlines", lang), className="h5"),
+            # the parts' cards sit directly in the grid row (display: contents)
+            dbc.Row(
                 [
-                    html.Span(row[f"text_{lang}"], className="finding-text"),
-                    html.Br(),
-                    html.Small(
-                        f"{t('summary.numbers', lang)}: {numbers}; N ≥ {int(row['n']):,}",
-                        className="text-muted",
-                    ),
+                    html.Div(id=P(f"head-{part}"), style={"display": "contents"})
+                    for part in svc.HEADLINE_PARTS
                 ],
-                id=P(f"finding-{i}"),
-                className="mb-2",
-            )
-        )
-    return html.Ol(items, id=P("findings-list"))
+                id=P("headlines"),
+            ),
+            html.H2(t("summary.findings", lang), className="h5 mt-3"),
+            *[dcc.Store(id=P(f"findings-{part}")) for part in svc.FINDING_PARTS],
+            html.Div(id=P("findings")),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Graph(id=P("gap"), config=GRAPH_CONFIG), md=6),
+                    dbc.Col(dcc.Graph(id=P("coverage"), config=GRAPH_CONFIG), md=6),
+                ],
+                className="summary-figures",
+            ),
+        ],
+        id=P("body"),
+    )
 
 
-@dash.callback(Output(P("body"), "children"), Input(GF, "value"), State(GF, "id"))
-def _render(values: list[Any], ids: list[dict[str, str]]) -> Any:
+@dash.callback(Output(P("meta"), "children"), Input(GF, "value"), State(GF, "id"))
+def _meta(values: list[Any], ids: list[dict[str, str]]) -> list[Any]:
+    """When and from which data version the page was generated, and the filters applied."""
     lang, scope = current_lang(), common.current_scope()
     filters = _filters(ids, values, scope)
     info = common.data_version_info()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    # The stamp is built per request; the rest of the body is memoized (dashboard.cache).
+    # built per request (the stamp); every other part of the page is memoized (dashboard.cache)
     return [
-        html.P(
-            [
-                t("summary.generated", lang, when=stamp, version=info["version"] or "—"),
-                html.Br(),
-                t("summary.filters_applied", lang, text=_filters_text(filters, lang)),
-            ],
-            className="small text-muted",
-        ),
-        *_body(values, ids),
+        t("summary.generated", lang, when=stamp, version=info["version"] or "—"),
+        html.Br(),
+        t("summary.filters_applied", lang, text=_filters_text(filters, lang)),
     ]
 
 
+# part -> its (cached) callback, in page order
+HEADLINE_CALLBACKS: dict[str, Any] = {}
+FINDING_CALLBACKS: dict[str, Any] = {}
+
+
+def _headline_callback(part: str) -> None:
+    def render(values: list[Any], ids: list[dict[str, str]]) -> list[Any]:
+        lang, scope = current_lang(), common.current_scope()
+        return _headline_cards(svc.headline_part(scope, _filters(ids, values, scope), part), lang)
+
+    # named before callback_cache sees it: the name keys the rendered-output cache
+    render.__name__ = render.__qualname__ = f"_headlines_{part}"
+    HEADLINE_CALLBACKS[part] = callback_cache(render)
+    dash.callback(Output(P(f"head-{part}"), "children"), Input(GF, "value"), State(GF, "id"))(
+        HEADLINE_CALLBACKS[part]
+    )
+
+
+def _findings_callback(part: str) -> None:
+    def render(values: list[Any], ids: list[dict[str, str]]) -> dict[str, Any]:
+        lang, scope = current_lang(), common.current_scope()
+        filters = _filters(ids, values, scope)
+        return _finding_items(svc.finding_part(scope, filters, part), lang, filters)
+
+    render.__name__ = render.__qualname__ = f"_findings_{part}"
+    FINDING_CALLBACKS[part] = callback_cache(render)
+    dash.callback(Output(P(f"findings-{part}"), "data"), Input(GF, "value"), State(GF, "id"))(
+        FINDING_CALLBACKS[part]
+    )
+
+
+for _part in svc.HEADLINE_PARTS:
+    _headline_callback(_part)
+for _part in svc.FINDING_PARTS:
+    _findings_callback(_part)
+
+
+def _finding_items(df: pd.DataFrame, lang: str, filters: Filters) -> dict[str, Any]:
+    """One part's findings as [text, numbers line] pairs in the viewer's language; `for` names
+    the (resolved) filters they answer, so the list is only drawn from parts of one request."""
+    items = []
+    for _, row in df.iterrows():
+        numbers = ", ".join(_number(k, v, lang) for k, v in dict(row["numbers"]).items())
+        items.append([row[f"text_{lang}"], f"{t('summary.numbers', lang)}: {numbers}; N ≥ {int(row['n']):,}"])
+    return {"for": filters.to_query(), "items": items, "empty": t("summary.no_findings", lang)}
+
+
+# The findings list: the parts' items in part order, at most svc.MAX_FINDINGS, drawn in the
+# browser once every part has answered the same filters (the numbered list is one <ol>).
+dash.clientside_callback(
+    """function(...parts) {
+        if (parts.some((p) => !p) || parts.some((p) => p.for !== parts[0].for)) {
+            return window.dash_clientside.no_update;
+        }
+        const h = (type, props) => ({type: type, namespace: 'dash_html_components', props: props});
+        const items = [].concat(...parts.map((p) => p.items)).slice(0, MAX);
+        if (!items.length) {
+            return h('P', {id: 'ID-no-findings', children: parts[0].empty});
+        }
+        return h('Ol', {id: 'ID-findings-list', children: items.map((item, i) => h('Li', {
+            id: 'ID-finding-' + i,
+            className: 'mb-2',
+            children: [
+                h('Span', {children: item[0], className: 'finding-text'}),
+                h('Br', {}),
+                h('Small', {children: item[1], className: 'text-muted'}),
+            ],
+        }))});
+    }""".replace("MAX", str(svc.MAX_FINDINGS)).replace("ID-", P("")),
+    Output(P("findings"), "children"),
+    *[Input(P(f"findings-{part}"), "data") for part in svc.FINDING_PARTS],
+)
+
+
+@dash.callback(Output(P("gap"), "figure"), Input(GF, "value"), State(GF, "id"))
 @callback_cache
-def _body(values: list[Any], ids: list[dict[str, str]]) -> list[Any]:
+def _gap(values: list[Any], ids: list[dict[str, str]]) -> Any:
     lang, scope = current_lang(), common.current_scope()
     filters = _filters(ids, values, scope)
-    heads = svc.headlines(scope, filters)
-    found = svc.findings(scope, filters)
     gaps = ai_gap.priority_gap(scope, filters)
-    gaps = (
-        gaps[(gaps["wave"] == filters.wave) & (gaps["scope_level"] == "selection")]
-        if not gaps.empty
-        else gaps
-    )
-    trend = badges.coverage_trend(scope, filters)
-    return [
-        html.H2(t("summary.headlines", lang), className="h5"),
-        dbc.Row(_headline_cards(heads, lang), id=P("headlines")),
-        html.H2(t("summary.findings", lang), className="h5 mt-3"),
-        _findings(found, lang),
-        dbc.Row(
-            [
-                dbc.Col(
-                    dcc.Graph(id=P("gap"), figure=fig.ai_gap_compact(gaps, lang), config=GRAPH_CONFIG), md=6
-                ),
-                dbc.Col(
-                    dcc.Graph(
-                        id=P("coverage"), figure=fig.coverage_compact(trend, lang), config=GRAPH_CONFIG
-                    ),
-                    md=6,
-                ),
-            ],
-            className="summary-figures",
-        ),
-    ]
+    if not gaps.empty:
+        gaps = gaps[(gaps["wave"] == filters.wave) & (gaps["scope_level"] == "selection")]
+    return fig.ai_gap_compact(gaps, lang)
+
+
+@dash.callback(Output(P("coverage"), "figure"), Input(GF, "value"), State(GF, "id"))
+@callback_cache
+def _coverage(values: list[Any], ids: list[dict[str, str]]) -> Any:
+    lang, scope = current_lang(), common.current_scope()
+    return fig.coverage_compact(badges.coverage_trend(scope, _filters(ids, values, scope)), lang)

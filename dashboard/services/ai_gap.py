@@ -50,6 +50,18 @@ def has_benchmark(scope: Scope, filters: Filters) -> bool:
     return base_params(scope, filters)["agencies"] is not None
 
 
+def _part_ids(df: pd.DataFrame, split_cols: Sequence[str]) -> np.ndarray:
+    """Each row's table number: rows sharing split_cols, numbered in order of first appearance
+    (the order of df.groupby(split_cols, sort=False, dropna=False))."""
+    if not split_cols:
+        return np.zeros(len(df), dtype=np.int64)
+    codes = [pd.factorize(df[c], use_na_sentinel=False)[0] for c in split_cols]
+    combined = codes[0].astype(np.int64)
+    for c in codes[1:]:
+        combined = combined * (int(c.max()) + 1) + c
+    return pd.factorize(combined)[0]
+
+
 def suppress_by(
     df: pd.DataFrame,
     scope: Scope,
@@ -61,29 +73,40 @@ def suppress_by(
     """Suppress each independent table (e.g. one per wave) on its own margins, then re-stack.
 
     Waves or benchmark scopes are not cells of one table that add up to a total, so treating
-    them as one would only hide more than needed."""
+    them as one would only hide more than needed. The rows come back grouped by table (in order
+    of first appearance) with a `suppressed` column; hidden rows have n and value_cols blanked
+    as dashboard.suppression.suppress blanks them. suppress() decides which cells are hidden
+    (on each table's n and group columns only); the blanking is done once for all tables."""
     if df.empty:
         out = df.copy()
         out["suppressed"] = pd.Series(dtype=bool)
         return out
-    n = pd.to_numeric(df[n_col], errors="coerce").fillna(0)
+    n = pd.to_numeric(df[n_col], errors="coerce").fillna(0).to_numpy(dtype=float)
     small = (n > 0) & (n < scope.min_cell)
     if scope.unsuppressed or not small.any():
         # Secondary suppression only ever starts from a primary-hidden cell: none, nothing to do.
         return df.assign(suppressed=False).reset_index(drop=True)
-    parts = []
-    keys = list(split_cols)
-    groups = df.groupby(keys, sort=False, dropna=False) if keys else [((), df)]
-    for _, part in groups:
-        if not small.loc[part.index].any():
-            parts.append(part.assign(suppressed=False))
+    part = _part_ids(df, split_cols)
+    hidden = np.zeros(len(df), dtype=bool)
+    cols = [n_col, *[c for c in group_cols if c != n_col]]
+    for p in np.unique(part[small]):  # tables without a small cell hide nothing
+        rows = np.flatnonzero(part == p)
+        cells = df.iloc[rows][cols]
+        masked = suppress(cells, scope, n_col=n_col, value_cols=[], group_cols=list(group_cols) or None)
+        hidden[rows] = masked["suppressed"].to_numpy(dtype=bool)
+    order = np.argsort(part, kind="stable")
+    out = df.iloc[order].reset_index(drop=True)
+    hidden = hidden[order]
+    out["suppressed"] = hidden
+    for col in [n_col, *value_cols]:
+        if col not in out.columns:
             continue
-        parts.append(
-            suppress(
-                part, scope, n_col=n_col, value_cols=list(value_cols), group_cols=list(group_cols) or None
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+        if pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].astype("float64")
+        elif not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].astype(object)
+        out.loc[hidden, col] = np.nan if pd.api.types.is_float_dtype(out[col]) else None
+    return out
 
 
 @cache
@@ -125,6 +148,51 @@ def _priority_frame(scope: Scope, filters: Filters, group_by: str) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)
 
 
+@cache
+def _target_ranks() -> dict[tuple[str, str], int]:
+    """(competency_code, tier) -> target rank, from targets() (a static reference file)."""
+    df = targets()
+    return {
+        (str(c), str(t)): int(r)
+        for c, t, r in zip(df["competency_code"], df["tier"], df["target_rank"], strict=True)
+    }
+
+
+_GAP_COLS = [
+    "scope_level",
+    "wave",
+    "tier",
+    "group_code",
+    "category",
+    "competency_code",
+    "n",
+    "sum_w",
+    "sum_w2",
+    "score",
+    "rank",
+    "n_items",
+    "target_rank",
+    "target_score",
+    "rank_gap",
+    "score_gap",
+    "meets_target",
+    "score_change",
+    "rank_change",
+    "prev_wave",
+]
+_GAP_VALUES = [
+    "sum_w",
+    "sum_w2",
+    "score",
+    "rank",
+    "target_score",
+    "rank_gap",
+    "score_gap",
+    "score_change",
+    "rank_change",
+]
+
+
 @service_cache
 def priority_gap(scope: Scope, filters: Filters, group_by: str = "national") -> pd.DataFrame:
     """AI items' score and rank in their category per wave, tier and group, against the target.
@@ -136,60 +204,47 @@ def priority_gap(scope: Scope, filters: Filters, group_by: str = "national") -> 
     df = _priority_frame(scope, filters, group_by)
     if df.empty:
         return df.assign(target_rank=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
+    # One category of one wave, tier and group (and scope level) is one ranking.
     keys = ["scope_level", "wave", "tier", "group_code", "category"]
-    # score of whichever item sits at position target_rank (ties share the rank, so take the
-    # lowest score among items whose rank is <= target: that is the bar to clear).
-    ai = df[df["ai_related"].astype(bool)].merge(targets(), on=["competency_code", "tier"], how="inner")
-    cand = ai[[*keys, "competency_code", "target_rank"]].merge(df[[*keys, "rank", "score"]], on=keys)
-    cand = cand[cand["rank"] <= cand["target_rank"]]
-    bar = cand.groupby([*keys, "competency_code"], as_index=False).agg(target_score=("score", "min"))
-    ai = ai.merge(bar, on=[*keys, "competency_code"], how="left")
+    part = _part_ids(df, keys)
+    rank = df["rank"].to_numpy(dtype=np.int64)
+    score = df["score"].to_numpy(dtype="float64")
+    goal = _target_ranks()
+    target = np.array(
+        [
+            goal.get((c, t), 0) if a else 0
+            for c, t, a in zip(df["competency_code"], df["tier"], df["ai_related"], strict=True)
+        ],
+        dtype=np.int64,
+    )
+    rows = np.flatnonzero(target > 0)  # AI items with a target
+    # The bar to clear: the lowest score among the items ranked at or above the target rank,
+    # i.e. the score at the largest rank <= target in the item's ranking (ties share a score).
+    span = int(rank.max()) + 2
+    ladder = part * span + rank
+    order = np.argsort(ladder, kind="stable")
+    at = np.searchsorted(ladder[order], part[rows] * span + target[rows], side="right") - 1
+    bar = score[order][at]
+    ai = df.iloc[rows].reset_index(drop=True)
+    ai["target_rank"] = target[rows]
+    ai["target_score"] = bar
     ai["rank_gap"] = ai["rank"] - ai["target_rank"]
     ai["score_gap"] = (ai["target_score"] - ai["score"]).clip(lower=0.0)
     ai["meets_target"] = ai["rank"] <= ai["target_rank"]
-    ai = ai.sort_values([*keys, "competency_code", "wave"]).reset_index(drop=True)
-    prev = ai.sort_values("wave").groupby(["scope_level", "tier", "group_code", "competency_code"])
-    ai = ai.sort_values("wave").assign(
-        score_change=prev["score"].diff(),
-        rank_change=prev["rank"].diff(),
-        prev_wave=prev["wave"].shift(1),
+    # Against the previous wave of the same scope level, tier, group and item.
+    ai = ai.sort_values(["scope_level", "tier", "group_code", "competency_code", "wave"]).reset_index(
+        drop=True
     )
-    cols = [
-        "scope_level",
-        "wave",
-        "tier",
-        "group_code",
-        "category",
-        "competency_code",
-        "n",
-        "sum_w",
-        "sum_w2",
-        "score",
-        "rank",
-        "n_items",
-        "target_rank",
-        "target_score",
-        "rank_gap",
-        "score_gap",
-        "meets_target",
-        "score_change",
-        "rank_change",
-        "prev_wave",
-    ]
-    ai = ai[cols].sort_values(["scope_level", "wave", "tier", "group_code", "competency_code"])
+    same = _part_ids(ai, ["scope_level", "tier", "group_code", "competency_code"])
+    has_prev = np.r_[False, same[1:] == same[:-1]]
+    prev_score = np.r_[np.nan, ai["score"].to_numpy(dtype="float64")[:-1]]
+    prev_rank = np.r_[np.nan, ai["rank"].to_numpy(dtype="float64")[:-1]]
+    ai["score_change"] = np.where(has_prev, ai["score"].to_numpy(dtype="float64") - prev_score, np.nan)
+    ai["rank_change"] = np.where(has_prev, ai["rank"].to_numpy(dtype="float64") - prev_rank, np.nan)
+    ai["prev_wave"] = ai["wave"].shift(1).where(has_prev)
+    ai = ai[_GAP_COLS].sort_values(["scope_level", "wave", "tier", "group_code", "competency_code"])
     ai = ai.reset_index(drop=True)
-    values = [
-        "sum_w",
-        "sum_w2",
-        "score",
-        "rank",
-        "target_score",
-        "rank_gap",
-        "score_gap",
-        "score_change",
-        "rank_change",
-    ]
-    out = suppress_by(ai, scope, ["scope_level", "wave"], ["tier", "group_code"], values)
+    out = suppress_by(ai, scope, ["scope_level", "wave"], ["tier", "group_code"], _GAP_VALUES)
     # A suppressed previous-wave cell must not leak through the change columns either.
     return _blank_changes_from_hidden(out, ["score_change", "rank_change"], "prev_wave")
 
@@ -199,8 +254,12 @@ def _blank_changes_from_hidden(df: pd.DataFrame, change_cols: list[str], prev_co
     if df.empty or not df["suppressed"].any():
         return df
     keys = ["scope_level", "tier", "group_code", "competency_code"]
-    hidden = {tuple(r) for r in df.loc[df["suppressed"], [*keys, "wave"]].astype(str).to_numpy()}
-    mask = [tuple(r) in hidden for r in df[[*keys, prev_col]].astype(str).to_numpy()]
+    cols = [df[k].astype(str).tolist() for k in keys]
+    waves = df["wave"].astype(str).tolist()
+    prevs = df[prev_col].astype(str).tolist()
+    flags = df["suppressed"].tolist()
+    hidden = {(*key, w) for *key, w, s in zip(*cols, waves, flags, strict=True) if s}
+    mask = [(*key, p) in hidden for *key, p in zip(*cols, prevs, strict=True)]
     out = df.copy()
     for c in change_cols:
         out[c] = out[c].astype("float64")

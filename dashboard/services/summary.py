@@ -36,9 +36,8 @@ def _quarter_sum(monthly: pd.DataFrame, end: pd.Timestamp, event: str) -> tuple[
     return (float(ev.reindex(cur).fillna(0).sum()), float(ev.reindex(prev).fillna(0).sum()))
 
 
-@service_cache
-def headlines(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """The summary's headline figures: latest value, previous wave/quarter and the change."""
+def _headline_survey(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
+    """Respondents and AI mention rate of the latest survey wave, against the wave before."""
     rows: list[dict[str, Any]] = []
     mention = _national(ai_gap.mention_rate(scope, filters, group_by="national"))
     if not mention.empty:
@@ -66,6 +65,12 @@ def headlines(scope: Scope, filters: Filters) -> pd.DataFrame:
                 "n": last["n"],
             }
         )
+    return rows
+
+
+def _headline_badges(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
+    """Badge coverage of the latest month and awards of the last quarter, against 3 months before."""
+    rows: list[dict[str, Any]] = []
     cov = _national(badges.coverage_trend(scope, filters))
     if not cov.empty:
         cov = cov.sort_values("month")
@@ -96,6 +101,12 @@ def headlines(scope: Scope, filters: Filters) -> pd.DataFrame:
                     "n": cur,
                 }
             )
+    return rows
+
+
+def _headline_selfassessment(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
+    """The largest Borich MWDS of the latest self-assessment wave, against the wave before."""
+    rows: list[dict[str, Any]] = []
     waves = ai_gap.sa_waves(scope)
     if waves:
         cur_b = ai_gap.borich(scope, filters, group_by="national", sa_wave=waves[-1])
@@ -119,6 +130,19 @@ def headlines(scope: Scope, filters: Filters) -> pd.DataFrame:
                     "competency_code": top["competency_code"],
                 }
             )
+    return rows
+
+
+# The headline figures come from three independent sources; the page renders each part with
+# its own callback (in this order), so none waits for the others' queries.
+HEADLINE_PARTS = {
+    "survey": _headline_survey,
+    "badges": _headline_badges,
+    "selfassessment": _headline_selfassessment,
+}
+
+
+def _headline_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     if df.empty:
         return pd.DataFrame(columns=[*HEADLINE_COLS, "competency_code"])
@@ -128,6 +152,21 @@ def headlines(scope: Scope, filters: Filters) -> pd.DataFrame:
     if "competency_code" not in df:
         df["competency_code"] = None
     return df[[*HEADLINE_COLS, "competency_code"]]
+
+
+@service_cache
+def headline_part(scope: Scope, filters: Filters, part: str) -> pd.DataFrame:
+    """One part of headlines() (HEADLINE_PARTS): the same rows and columns."""
+    return _headline_frame(HEADLINE_PARTS[part](scope, filters))
+
+
+@service_cache
+def headlines(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """The summary's headline figures: latest value, previous wave/quarter and the change."""
+    rows: list[dict[str, Any]] = []
+    for make in HEADLINE_PARTS.values():
+        rows.extend(make(scope, filters))
+    return _headline_frame(rows)
 
 
 # -- findings ------------------------------------------------------------------------------------
@@ -353,18 +392,33 @@ def _finding_earners(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
     return [{"key": "earners", **text, "numbers": numbers, "n": int(min(e["n"], o["n"]))}]
 
 
+# The findings in the order they are listed, in three parts the page computes side by side.
+FINDING_PARTS: dict[str, tuple[Any, ...]] = {
+    "survey": (_finding_last_everywhere, _finding_mention),
+    "borich": (_finding_borich,),
+    "supply": (_finding_supply, _finding_earners),
+}
+FINDING_COLS = ["key", "text_zh-TW", "text_en", "numbers", "n"]
+MAX_FINDINGS = 5
+
+
+@service_cache
+def finding_part(scope: Scope, filters: Filters, part: str) -> pd.DataFrame:
+    """The findings of one part of FINDING_PARTS, in order (findings() lists the parts' rows in
+    part order and keeps the first MAX_FINDINGS)."""
+    rows: list[dict[str, Any]] = []
+    for make in FINDING_PARTS[part]:
+        rows.extend(make(scope, filters))
+    return pd.DataFrame(rows, columns=FINDING_COLS)
+
+
 @service_cache
 def findings(scope: Scope, filters: Filters) -> pd.DataFrame:
     """Three to five findings, each in both languages with the numbers behind it (aggregates of
     suppressed figures only: a finding whose cells are hidden is left out)."""
     rows: list[dict[str, Any]] = []
-    for make in (
-        _finding_last_everywhere,
-        _finding_mention,
-        _finding_borich,
-        _finding_supply,
-        _finding_earners,
-    ):
-        rows.extend(make(scope, filters))
-    df = pd.DataFrame(rows, columns=["key", "text_zh-TW", "text_en", "numbers", "n"])
-    return df.head(5).reset_index(drop=True)
+    for makers in FINDING_PARTS.values():
+        for make in makers:
+            rows.extend(make(scope, filters))
+    df = pd.DataFrame(rows, columns=FINDING_COLS)
+    return df.head(MAX_FINDINGS).reset_index(drop=True)

@@ -25,9 +25,9 @@ def test_empty_borich_selection_renders_ipa_as_no_data(demo_warehouse: Path) -> 
         empty = svc.borich(scope, none, group_by="national", sa_wave="2025-10")
         full = svc.borich(scope, Filters(), group_by="national", sa_wave="2025-10")
         assert empty.empty and not full.empty
-        no_data = fig.ipa_quadrant(empty, "zh-TW")
+        no_data = fig.as_graph(fig.ipa_quadrant(empty, "zh-TW"))  # a figure dict, read by attribute
         assert no_data.layout.annotations and len(no_data.data) == 0
-        shown = fig.ipa_quadrant(full, "en")
+        shown = fig.as_graph(fig.ipa_quadrant(full, "en"))
         assert len(shown.data) == 1 and len(shown.data[0].x) == full["mean_proficiency"].notna().sum()
     finally:
         db._instance.close()

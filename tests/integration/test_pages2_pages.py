@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from dashboard.figures.ai_gap import as_graph
 from dashboard.scope import Scope
 from tests.integration.test_pages2_tiny import _build
 
@@ -85,8 +86,14 @@ def test_ai_gap_callbacks_show_service_numbers(app: Any) -> None:
     with app.server.test_request_context("/", headers={"Cookie": "lang=en"}):
         gap_fig, gap_table, note = ai_gap._update_gap(values, "national", ids)
         mention_fig, _ = ai_gap._update_mention(values, "national", ids)
-        borich_fig, _, ipa_fig, att_fig, _ = ai_gap._update_sa(values, "2025-10", "national", ids)
+        borich_fig, _ = ai_gap._update_borich(values, "2025-10", "national", ids)
+        ipa_fig = ai_gap._update_ipa(values, "2025-10", ids)
+        att_fig, _ = ai_gap._update_attitudes(values, "2025-10", "national", ids)
         earn_fig, earn_table = ai_gap._update_earners(values, "national", ids)
+    # the page's figures are plotly figure dicts: read them as graph objects
+    gap_fig, mention_fig, borich_fig, ipa_fig, att_fig, earn_fig = map(
+        as_graph, (gap_fig, mention_fig, borich_fig, ipa_fig, att_fig, earn_fig)
+    )
     assert list(gap_fig.data[0].x) == [-1]  # 2026: AI literacy rank 1 against target 2
     assert "2026" in note and "2025" in note
     assert [list(tr.y) for tr in mention_fig.data] == [[0.5], [0.75]]
@@ -153,10 +160,17 @@ def test_summary_body_lists_headlines_and_findings(app: Any) -> None:
 
     values, ids = _gf(summary.FIELDS)
     with app.server.test_request_context("/", headers={"Cookie": "lang=en"}):
-        body = _text(summary._render(values, ids))
-    assert "AI mention rate (latest wave)" in body and "75.0%" in body and "+25.0 pp vs 2025" in body
-    assert "Cross-boundary management" in body  # the 'ranks last in every tier' finding
-    assert "sum-findings-list" in body
+        heads = _text([cb(values, ids) for cb in summary.HEADLINE_CALLBACKS.values()])
+        parts = [cb(values, ids) for cb in summary.FINDING_CALLBACKS.values()]
+        meta = _text(summary._meta(values, ids))
+    assert "AI mention rate (latest wave)" in heads and "75.0%" in heads and "+25.0 pp vs 2025" in heads
+    assert "sum-kpi-mention_rate" in heads
+    # every part answers the same filters; the browser lists their items in part order
+    assert len({p["for"] for p in parts}) == 1
+    texts = [text for p in parts for text, _ in p["items"]]
+    assert any("Cross-boundary management" in x for x in texts)  # 'ranks last in every tier'
+    assert all(numbers.startswith("Numbers behind it: ") for p in parts for _, numbers in p["items"])
+    assert "Generated " in meta and "Filters: " in meta and "2026" in meta  # the resolved wave
 
 
 def test_downloads_go_through_send_export_and_the_audit_log(app: Any) -> None:
@@ -219,7 +233,9 @@ def test_english_pages_have_no_chinese_text(app: Any) -> None:
         trees += [
             ai_gap._update_gap(values, "gov_level", ids),
             ai_gap._update_mention(values, "tier", ids),
-            ai_gap._update_sa(values, "2026-06", "tier", ids),
+            ai_gap._update_borich(values, "2026-06", "tier", ids),
+            ai_gap._update_ipa(values, "2026-06", ids),
+            ai_gap._update_attitudes(values, "2026-06", "tier", ids),
             ai_gap._update_earners(values, "tier", ids),
             badges._update_monthly(bvalues, "all", bids),
             badges._update_trend(bvalues, "all", bids),
@@ -228,7 +244,11 @@ def test_english_pages_have_no_chinese_text(app: Any) -> None:
             badges._update_funnel(bvalues, bids),
             badges._update_supply(bvalues, bids),
             badges._update_expiring(bvalues, bids),
-            summary._render(svalues, sids),
+            summary._meta(svalues, sids),
+            *[cb(svalues, sids) for cb in summary.HEADLINE_CALLBACKS.values()],
+            *[cb(svalues, sids) for cb in summary.FINDING_CALLBACKS.values()],
+            summary._gap(svalues, sids),
+            summary._coverage(svalues, sids),
         ]
     texts = _strings(json.loads(json.dumps(trees, cls=plotly.utils.PlotlyJSONEncoder)))
     # the tiny warehouse names badges 名稱-<code> in Chinese only for name_zh: English uses name_en

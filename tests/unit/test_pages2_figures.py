@@ -30,7 +30,7 @@ def _gap() -> pd.DataFrame:
 
 
 def test_gap_bars_plots_selection_only_with_labels() -> None:
-    fig = gf.gap_bars(_gap(), "en")
+    fig = gf.as_graph(gf.gap_bars(_gap(), "en"))
     bar = fig.data[0]
     assert list(bar.x) == [1, 4]  # the national benchmark row is not a bar
     assert bar.y[0] == "AI literacy · Basic level"
@@ -39,7 +39,7 @@ def test_gap_bars_plots_selection_only_with_labels() -> None:
 
 def test_gap_bars_mark_the_previous_wave() -> None:
     df = _gap().assign(rank_change=[-1.0, 0.0, float("nan")], prev_wave=["2025", "2025", None])
-    fig = gf.gap_bars(df, "en")
+    fig = gf.as_graph(gf.gap_bars(df, "en"))
     bars, prev = fig.data
     assert bars.name == "Wave 2026"
     assert list(prev.x) == [2.0, 4.0]  # gap 1 after rising one place: it was 2 below target
@@ -49,14 +49,14 @@ def test_gap_bars_mark_the_previous_wave() -> None:
 def test_gap_bars_fall_back_to_the_benchmark() -> None:
     df = _gap()
     df.loc[df["scope_level"] == "selection", "rank_gap"] = float("nan")
-    fig = gf.gap_bars(df, "en")
+    fig = gf.as_graph(gf.gap_bars(df, "en"))
     assert list(fig.data[0].x) == [1]
     assert "national benchmark" in fig.layout.title.text
 
 
 def test_gap_bars_empty_when_all_hidden() -> None:
     df = _gap().assign(rank_gap=float("nan"))
-    fig = gf.gap_bars(df, "zh-TW")
+    fig = gf.as_graph(gf.gap_bars(df, "zh-TW"))
     assert fig.data == ()
     assert "沒有可顯示" in fig.layout.annotations[0].text
 
@@ -71,7 +71,7 @@ def test_ipa_crosshairs_at_grand_means() -> None:
             "n": [20, 20, 20],
         }
     )
-    fig = gf.ipa_quadrant(df, "en")
+    fig = gf.as_graph(gf.ipa_quadrant(df, "en"))
     vline, hline = fig.layout.shapes
     assert vline.x0 == pytest.approx(2.5) and hline.y0 == pytest.approx(3.0)
     assert list(fig.data[0].text) == [
@@ -93,7 +93,7 @@ def test_mention_chart_error_bars() -> None:
             "high": [0.55],
         }
     )
-    fig = gf.mention_chart(df, "en", "tier")
+    fig = gf.as_graph(gf.mention_chart(df, "en", "tier"))
     bar = fig.data[0]
     assert list(bar.x) == ["Basic level"]
     assert list(bar.error_y.array) == pytest.approx([0.15])
@@ -163,7 +163,7 @@ def test_monthly_chart_series() -> None:
 
 
 def test_summary_figures_fit_print_width() -> None:
-    fig = sf.ai_gap_compact(_gap(), "en")
+    fig = gf.as_graph(sf.ai_gap_compact(_gap(), "en"))
     assert fig.layout.width is None and fig.layout.autosize and fig.layout.height <= 340
 
 
