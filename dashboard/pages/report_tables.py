@@ -329,7 +329,8 @@ def _layout(**query: str) -> html.Div:
     lang = current_lang()
     scope = common_svc.current_scope()
     filters = svc.report_filters(scope, Filters.from_query(query))
-    options = common_svc.filter_options(scope)
+    # The page shows only the wave filter: its options need no agency list (a query).
+    options = {"wave": list(common_svc.waves(scope)["wave"].astype(str))}
     return html.Div(
         [
             html.H1(t("report_tables.title", lang), className="h3"),
