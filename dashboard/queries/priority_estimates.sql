@@ -1,9 +1,11 @@
 -- Purpose: the competency-priority (Borda) score per group and competency, from each
---          respondent's own-tier part (part_tier = respondent's tier; the statistics of
---          priority_scores.sql): N, mean, Kish effective n,
+--          respondent's own-tier part (part_tier = respondent's tier): N, mean, Kish effective n,
 --          standard error, 95 % interval and competition rank within group and category, with
---          the catalog's AI flag. Exact sums (DECIMAL) feed the same IEEE double arithmetic as
---          services.priority.estimates (the Python reference the tests compare with).
+--          the catalog's AI flag. Reads mart_ai_gap_points (etl/sql/113_mart_ai_gap_survey.sql:
+--          the own-tier points already joined to their respondent and the catalog), so no join
+--          per request. Exact sums (DECIMAL) feed the same IEEE double arithmetic as
+--          services.priority.estimates on the statistics of priority_scores.sql (the reference
+--          the tests compare with, bit for bit).
 -- Grain: one row per (wave, grp, category, competency_code), ordered by wave, grp, category
 --        (common, technical, management), rank, competency_code.
 -- Parameters: $wave; $wave_b (a second wave computed alongside, for wave comparisons; NULL =
@@ -13,48 +15,50 @@
 --   $weighted (BOOLEAN: raked weights and Kish n_eff, or plain means with n_eff = n); $z (the
 --   normal quantile of the interval, 1.96 for 95 %).
 -- params: {"wave": "2025", "wave_b": null, "gov_level": null, "agencies": null, "tier": null, "workgroup": null, "personnel_type": null, "group_by": "tier", "weighted": true, "z": 1.959963984540054}
-WITH resp AS (
+WITH pts AS (
     SELECT
-        r.wave,
-        r.respondent_id,
-        r.tier,
-        r.weight,
+        m.wave,
+        m.category,
+        m.competency_code,
+        m.ai_related,
+        m.weight,
+        m.points,
+        m.k,
         CASE $group_by
-            WHEN 'tier' THEN r.tier
-            WHEN 'gov_level' THEN r.gov_level
-            WHEN 'workgroup' THEN r.workgroup
-            WHEN 'personnel_type' THEN r.personnel_type
-            WHEN 'agency' THEN r.agency_code
+            WHEN 'tier' THEN m.tier
+            WHEN 'gov_level' THEN m.gov_level
+            WHEN 'workgroup' THEN m.workgroup
+            WHEN 'personnel_type' THEN m.personnel_type
+            WHEN 'agency' THEN m.agency_code
             ELSE 'all'
         END AS grp
-    FROM survey_respondent AS r
-    WHERE (r.wave = $wave OR r.wave = $wave_b)
-      AND ($gov_level IS NULL OR r.gov_level = $gov_level)
-      AND ($agencies IS NULL OR list_contains($agencies, r.agency_code))
-      AND ($tier IS NULL OR r.tier = $tier)
-      AND ($workgroup IS NULL OR r.workgroup = $workgroup)
-      AND ($personnel_type IS NULL OR r.personnel_type = $personnel_type)
+    FROM mart_ai_gap_points AS m
+    WHERE (m.wave = $wave OR m.wave = $wave_b)
+      AND ($gov_level IS NULL OR m.gov_level = $gov_level)
+      AND ($agencies IS NULL OR list_contains($agencies, m.agency_code))
+      AND ($tier IS NULL OR m.tier = $tier)
+      AND ($workgroup IS NULL OR m.workgroup = $workgroup)
+      AND ($personnel_type IS NULL OR m.personnel_type = $personnel_type)
 ),
 stats AS (
     SELECT
-        resp.wave,
-        resp.grp,
-        p.category,
-        p.competency_code,
+        wave,
+        grp,
+        category,
+        competency_code,
+        bool_or(ai_related) AS ai_related,
         count(*) AS n,
         CAST(count(*) AS DOUBLE) AS nf,
-        CAST(sum(CAST(resp.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
-        CAST(sum(CAST(resp.weight * resp.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w2,
-        CAST(sum(CAST(resp.weight * p.points AS DECIMAL(38, 12))) AS DOUBLE) AS sum_wx,
-        CAST(sum(CAST(resp.weight * p.points * p.points AS DECIMAL(38, 12))) AS DOUBLE) AS sum_wx2,
-        CAST(sum(p.points) AS DOUBLE) AS sum_x,
-        CAST(sum(p.points * p.points) AS DOUBLE) AS sum_x2,
-        min(p.k) AS k_min,
-        max(p.k) AS k_max
-    FROM resp
-    JOIN survey_competency_points AS p
-      ON p.wave = resp.wave AND p.respondent_id = resp.respondent_id AND p.part_tier = resp.tier
-    GROUP BY resp.wave, resp.grp, p.category, p.competency_code
+        CAST(sum(CAST(weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
+        CAST(sum(CAST(weight * weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w2,
+        CAST(sum(CAST(weight * points AS DECIMAL(38, 12))) AS DOUBLE) AS sum_wx,
+        CAST(sum(CAST(weight * points * points AS DECIMAL(38, 12))) AS DOUBLE) AS sum_wx2,
+        CAST(sum(points) AS DOUBLE) AS sum_x,
+        CAST(sum(points * points) AS DOUBLE) AS sum_x2,
+        min(k) AS k_min,
+        max(k) AS k_max
+    FROM pts
+    GROUP BY wave, grp, category, competency_code
 ),
 means AS (
     SELECT
@@ -80,7 +84,7 @@ SELECT
     est.grp,
     est.category,
     est.competency_code,
-    coalesce(c.ai_related, FALSE) AS ai_related,
+    coalesce(est.ai_related, FALSE) AS ai_related,
     est.n,
     est.score,
     est.se,
@@ -96,5 +100,4 @@ SELECT
     CAST(CASE est.category WHEN 'common' THEN 0 WHEN 'technical' THEN 1 WHEN 'management' THEN 2 ELSE 9 END
         AS DOUBLE) AS category_order
 FROM est
-LEFT JOIN competency AS c ON c.competency_code = est.competency_code
 ORDER BY est.wave, est.grp NULLS LAST, category_order, rank NULLS LAST, est.competency_code;
