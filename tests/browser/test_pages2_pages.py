@@ -27,7 +27,8 @@ pytestmark = pytest.mark.browser
 PAGES = {
     "/ai-gap": ("#aig-gap .main-svg", ("AI 能力落差", "AI-readiness gap")),
     "/badges": ("#bdg-monthly .main-svg", ("徽章與證照推動", "Badge and certification uptake")),
-    "/summary": ("#sum-headlines", ("執行摘要", "Executive summary")),
+    # the summary's parts are filled by their own callbacks: wait for a card, not the row
+    "/summary": ("#sum-kpi-respondents", ("執行摘要", "Executive summary")),
 }
 
 
@@ -173,7 +174,8 @@ def test_summary_numbers_and_a4_print(browser_page: Any, live_server: Any) -> No
     page = _slow(browser_page)
     login(page, "executive")
     page.goto("/summary?weighted=0")
-    wait_for_dash(page, "#sum-headlines")
+    wait_for_dash(page, "#sum-kpi-respondents")
+    page.wait_for_selector("#sum-findings-list li")  # drawn once every findings part answered
     latest, n = _sql(
         live_server, "SELECT wave, count(*) FROM survey_respondent GROUP BY wave ORDER BY wave DESC"
     )[0]
