@@ -88,13 +88,20 @@ def _scores(scope: Scope, filters: Filters, group_by: str, agencies: list[str] |
 
 def _suppressed(df: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     out = common.suppress(df, scope, n_col="n", value_cols=SCORE_COLS, group_cols=["grp"])
-    # A hidden cell has no rank either: re-rank the visible ones so ranks never hint at it.
-    # (Nothing hidden: the query's ranks are those of the visible cells already.)
-    if bool(out["score"].isna().any()):
-        visible = out["score"].notna()
-        out.loc[visible, "rank"] = (
-            out[visible].groupby(["grp", "category"])["score"].rank(method="min", ascending=False)
-        )
+    # A hidden cell has no rank either: re-rank the visible ones so ranks never hint at it. Only
+    # a group with both hidden and visible scores can need it (suppression hides whole groups
+    # today, and a group with nothing hidden keeps the query's ranks): skip the rest.
+    visible = out["score"].notna().to_numpy()
+    if not visible.all():
+        grp = out["grp"].tolist()
+        mixed = {g for g, v in zip(grp, visible, strict=True) if not v} & {
+            g for g, v in zip(grp, visible, strict=True) if v
+        }
+        if mixed:
+            rows = visible & out["grp"].isin(list(mixed)).to_numpy()
+            out.loc[rows, "rank"] = (
+                out[rows].groupby(["grp", "category"])["score"].rank(method="min", ascending=False)
+            )
     return out
 
 

@@ -216,3 +216,31 @@ def test_skeleton_layout_and_callbacks_fill_it(app: Any) -> None:
     text = " ".join(_texts(note))
     assert "comparisons are made at once" in text
     assert "A: Central government (N = " in text
+
+
+def test_visible_cells_are_reranked_when_a_group_is_partly_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Suppression hides whole groups today; should it ever hide single cells, the visible cells
+    of that group are re-ranked (a hidden cell never shows through a gap in the ranks)."""
+    df = pd.DataFrame(
+        {
+            "grp": ["a", "a", "a", "b", "b"],
+            "category": ["common"] * 5,
+            "competency_code": ["x", "y", "z", "x", "y"],
+            "n": [50, 5, 50, 50, 50],
+            "score": [3.0, 2.0, 1.0, 1.0, 2.0],
+            "rank": [1.0, 2.0, 3.0, 2.0, 1.0],
+        }
+    )
+
+    def hide_small_rows(frame: pd.DataFrame, scope: Scope, **_: Any) -> pd.DataFrame:
+        out = frame.copy()
+        out["suppressed"] = out["n"] < 10
+        out.loc[out["suppressed"], ["score", "rank"]] = np.nan
+        return out
+
+    monkeypatch.setattr(priority.common, "suppress", hide_small_rows)
+    out = priority._suppressed(df, PLANNER)
+    assert out["rank"].tolist()[:3] == [1.0, pytest.approx(np.nan, nan_ok=True), 2.0]
+    assert out["rank"].tolist()[3:] == [2.0, 1.0]  # group b untouched
+    whole = priority._suppressed(df.assign(n=[5, 5, 5, 50, 50]), PLANNER)
+    assert whole["rank"].isna().tolist() == [True, True, True, False, False]
