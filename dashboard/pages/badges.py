@@ -259,7 +259,8 @@ def _update_trend(values: list[Any], kind: str, ids: list[dict[str, str]]) -> tu
 @callback_cache
 def _update_coverage_by(values: list[Any], kind: str, by: str, ids: list[dict[str, str]]) -> tuple[Any, Any]:
     lang, scope = current_lang(), common.current_scope()
-    svc.register_badge_labels(scope)
+    if by == "badge":  # only badge groups are named from the warehouse's catalog
+        svc.register_badge_labels(scope)
     df = svc.coverage_by(scope, _filters(ids, values, scope), by=by, kind=_kind(kind))
     return fig.as_plain(fig.coverage_by_spec(df, by, lang)), _table(
         df, BY_COLS, t("badges.fig_coverage_by", lang), lang, "by-tbl", by
