@@ -148,6 +148,9 @@ def coverage_by(
     return _coverage_finish(df[df["month"] == target].reset_index(drop=True), scope, [])
 
 
+KM_VALUES = ("t", "n_at_risk", "events", "censored", "survival", "cum_share", "surv_low", "surv_high")
+
+
 def _km_curves(counts: pd.DataFrame) -> pd.DataFrame:
     """stats.kaplan_meier_counts for every group_code (sorted; no null group), stacked: the same
     formulas on numpy arrays per group and one frame at the end, instead of a few pandas frames
@@ -183,9 +186,6 @@ def _km_curves(counts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {k: (list(np.concatenate(v)) if k == "group_code" else np.concatenate(v)) for k, v in cols.items()}
     )
-
-
-KM_VALUES = ("t", "n_at_risk", "events", "censored", "survival", "cum_share", "surv_low", "surv_high")
 
 
 @service_cache
