@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -145,33 +146,49 @@ def compare_frames(a: pd.DataFrame, b: pd.DataFrame, by: Sequence[str] = ()) -> 
 
     Columns: *by, category, competency_code, ai_related, n_a, score_a, n_b, score_b, diff,
     diff_low, diff_high, excludes_zero, category_order; ordered by *by, category, diff (largest
-    first)."""
+    first, missing last). Rows are matched and ordered on plain lists (a few hundred rows: a pandas
+    merge and sort of string columns cost more than the rest of the callback)."""
     keys = [*by, "category", "competency_code"]
-    left = a[[*keys, "ai_related", "n", "score", "se"]]
-    right = b[[*keys, "n", "score", "se"]]
-    m = left.merge(right, on=keys, how="inner", suffixes=("_a", "_b"))
-    score_a, score_b = m["score_a"].to_numpy("float64"), m["score_b"].to_numpy("float64")
-    se_a, se_b = m["se_a"].to_numpy("float64"), m["se_b"].to_numpy("float64")
+    key_a = list(zip(*(a[k].tolist() for k in keys), strict=True))
+    pos_b = {k: i for i, k in enumerate(zip(*(b[k].tolist() for k in keys), strict=True))}
+    ia = [i for i, k in enumerate(key_a) if k in pos_b]
+    ib = [pos_b[key_a[i]] for i in ia]
+    score_a = a["score"].to_numpy("float64", na_value=np.nan)[ia]
+    score_b = b["score"].to_numpy("float64", na_value=np.nan)[ib]
+    se_a = a["se"].to_numpy("float64", na_value=np.nan)[ia]
+    se_b = b["se"].to_numpy("float64", na_value=np.nan)[ib]
     diff = score_a - score_b
     se = np.sqrt(se_a**2 + se_b**2)
     low, high = diff - Z95 * se, diff + Z95 * se
-    out = pd.DataFrame(
-        {
-            **{k: m[k] for k in keys},
-            "ai_related": m["ai_related"],
-            "n_a": m["n_a"],
-            "score_a": m["score_a"],
-            "n_b": m["n_b"],
-            "score_b": m["score_b"],
-            "diff": diff,
-            "diff_low": low,
-            "diff_high": high,
-            "excludes_zero": (low > 0) | (high < 0),
-            "category_order": m["category"].map(_CATEGORY_ORDER).fillna(9),
-        }
+    matched = [key_a[i] for i in ia]
+    category = [k[len(by)] for k in matched]
+    cat_order = pd.Series(category, dtype="object").map(_CATEGORY_ORDER).fillna(9).to_numpy()
+    # Stable order as sort_values([*by, "category_order", "diff"], ascending=[..., True, False]).
+    sort_keys: list[np.ndarray] = [np.where(np.isnan(diff), np.inf, -diff), cat_order]
+    for j in reversed(range(len(by))):
+        values = [k[j] for k in matched]
+        rank = {v: r for r, v in enumerate(sorted(set(values)))}
+        sort_keys.append(np.array([rank[v] for v in values], dtype="int64"))
+    order = np.lexsort(sort_keys) if matched else np.array([], dtype="int64")
+    pick_a = np.asarray(ia, dtype="int64")[order]
+    pick_b = np.asarray(ib, dtype="int64")[order]
+    columns: dict[str, Any] = {k: [matched[i][j] for i in order] for j, k in enumerate(keys)}
+    columns.update(
+        ai_related=a["ai_related"].to_numpy()[pick_a],
+        n_a=a["n"].to_numpy()[pick_a],
+        score_a=score_a[order],
+        n_b=b["n"].to_numpy()[pick_b],
+        score_b=score_b[order],
+        diff=diff[order],
+        diff_low=low[order],
+        diff_high=high[order],
+        excludes_zero=((low > 0) | (high < 0))[order],
+        category_order=cat_order[order],
     )
-    out = out.sort_values([*by, "category_order", "diff"], ascending=[*([True] * len(by)), True, False])
-    return out.reset_index(drop=True)
+    out = pd.DataFrame(columns)
+    for k in keys:
+        out[k] = out[k].astype(a[k].dtype) if len(out) else a[k].iloc[0:0].reset_index(drop=True)
+    return out
 
 
 @service_cache
