@@ -143,6 +143,8 @@ def _error(high: pd.Series, mid: pd.Series, low: pd.Series) -> dict[str, Any]:
 
 def gap_bars(df: pd.DataFrame, lang: str, group_by: str = "national") -> Fig:
     """Rank gap of each AI item (rank - target rank) per tier and group in one wave."""
+    if "rank_gap" not in df:
+        return no_data(t("ai_gap.no_data", lang))  # an empty selection has no gap columns
     data = df[df["scope_level"] == "selection"].dropna(subset=["rank_gap"])
     title = t("ai_gap.fig_gap", lang)
     if data.empty:

@@ -262,9 +262,10 @@ dash.clientside_callback(
 def _gap(values: list[Any], ids: list[dict[str, str]]) -> Any:
     lang, scope = current_lang(), common.current_scope()
     filters = _filters(ids, values, scope)
-    gaps = ai_gap.priority_gap(scope, filters)
+    # the selection's bars only: the national benchmark rows are not drawn here
+    gaps = ai_gap.priority_gap(scope, filters, benchmark=False)
     if not gaps.empty:
-        gaps = gaps[(gaps["wave"] == filters.wave) & (gaps["scope_level"] == "selection")]
+        gaps = gaps[gaps["wave"] == filters.wave]
     return fig.ai_gap_compact(gaps, lang)
 
 

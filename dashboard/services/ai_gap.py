@@ -15,7 +15,7 @@ import pandas as pd
 from dashboard import stats
 from dashboard.cache import service_cache
 from dashboard.db import get_warehouse
-from dashboard.filters import Filters
+from dashboard.filters import WORKGROUPS, Filters
 from dashboard.scope import Scope
 from dashboard.suppression import suppress
 
@@ -138,12 +138,16 @@ def priority_cells(
     params = base_params(scope, filters)
     if benchmark:
         params = {**params, "agencies": None}
+    if params["agencies"] is None and params["workgroup"] in (None, *WORKGROUPS):
+        # no agency filter: the same frame read from the precomputed cells (a quarter of the
+        # time); its 'unknown' work group is a group, never a filter value
+        return run("ai_gap_priority_cube", group_by=group_by, **params)
     return run("ai_gap_priority", group_by=group_by, **params)
 
 
-def _priority_frame(scope: Scope, filters: Filters, group_by: str) -> pd.DataFrame:
+def _priority_frame(scope: Scope, filters: Filters, group_by: str, benchmark: bool) -> pd.DataFrame:
     frames = [priority_cells(scope, filters, group_by).assign(scope_level="selection")]
-    if has_benchmark(scope, filters):
+    if benchmark and has_benchmark(scope, filters):
         frames.append(priority_cells(scope, filters, "national", True).assign(scope_level="national"))
     return pd.concat(frames, ignore_index=True)
 
@@ -194,14 +198,19 @@ _GAP_VALUES = [
 
 
 @service_cache
-def priority_gap(scope: Scope, filters: Filters, group_by: str = "national") -> pd.DataFrame:
+def priority_gap(
+    scope: Scope, filters: Filters, group_by: str = "national", benchmark: bool = True
+) -> pd.DataFrame:
     """AI items' score and rank in their category per wave, tier and group, against the target.
 
     rank_gap = rank - target_rank (> 0: below target); score_gap = score of the item at the
     target rank - the item's score (> 0: points it lacks to reach the target); score_change and
-    rank_change are against the previous wave of the same tier and group."""
+    rank_change are against the previous wave of the same tier and group. The national
+    benchmark rows (scope_level 'national', beside an agency selection) are left out when
+    `benchmark` is False: each scope level is computed and suppressed on its own, so the
+    selection's rows are the same either way."""
     group_by = _check_group(group_by, SURVEY_GROUPS[:1] + SURVEY_GROUPS[2:])
-    df = _priority_frame(scope, filters, group_by)
+    df = _priority_frame(scope, filters, group_by, benchmark)
     if df.empty:
         return df.assign(target_rank=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
     # One category of one wave, tier and group (and scope level) is one ranking.
@@ -268,13 +277,17 @@ def _blank_changes_from_hidden(df: pd.DataFrame, change_cols: list[str], prev_co
 
 
 @service_cache
-def mention_rate(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
+def mention_rate(
+    scope: Scope, filters: Filters, group_by: str = "tier", benchmark: bool = True
+) -> pd.DataFrame:
     """Share of respondents with any AI item in their top-k, per wave and group, with a 95 %
-    Wilson interval on Kish's effective n, and the change against the previous wave (Newcombe)."""
+    Wilson interval on Kish's effective n, and the change against the previous wave (Newcombe).
+    `benchmark` False leaves the national benchmark rows out (the selection's rows are the same:
+    each scope level is computed and suppressed on its own)."""
     group_by = _check_group(group_by, SURVEY_GROUPS)
     params = base_params(scope, filters)
     frames = [run("ai_gap_mention", group_by=group_by, **params).assign(scope_level="selection")]
-    if has_benchmark(scope, filters):
+    if benchmark and has_benchmark(scope, filters):
         frames.append(
             run("ai_gap_mention", group_by="national", **{**params, "agencies": None}).assign(
                 scope_level="national"

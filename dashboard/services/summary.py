@@ -39,7 +39,7 @@ def _quarter_sum(monthly: pd.DataFrame, end: pd.Timestamp, event: str) -> tuple[
 def _headline_survey(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
     """Respondents and AI mention rate of the latest survey wave, against the wave before."""
     rows: list[dict[str, Any]] = []
-    mention = _national(ai_gap.mention_rate(scope, filters, group_by="national"))
+    mention = _national(ai_gap.mention_rate(scope, filters, group_by="national", benchmark=False))
     if not mention.empty:
         last = mention.sort_values("wave").iloc[-1]
         prev = mention.sort_values("wave").iloc[-2] if len(mention) > 1 else None
@@ -281,7 +281,9 @@ def _finding_last_everywhere(scope: Scope, filters: Filters) -> list[dict[str, A
 
 
 def _finding_mention(scope: Scope, filters: Filters) -> list[dict[str, Any]]:
-    df = _national(ai_gap.mention_rate(scope, filters, group_by="national")).sort_values("wave")
+    df = _national(ai_gap.mention_rate(scope, filters, group_by="national", benchmark=False)).sort_values(
+        "wave"
+    )
     if len(df) < 2:
         return []
     last, prev = df.iloc[-1], df.iloc[-2]
