@@ -73,6 +73,8 @@ class Warehouse:
         self._stamp: tuple[int, int, int] | None = None
         self._version: str | None = None
         self._loaded_at: str | None = None
+        # Small lookups read once per open warehouse file (see reference()).
+        self._reference: dict[tuple[str, str], pd.DataFrame] = {}
 
     # -- connection management -------------------------------------------------------------
     def _file_stamp(self) -> tuple[int, int, int]:
@@ -120,6 +122,7 @@ class Warehouse:
                 self._stamp = stamp
                 self._version = None
                 self._loaded_at = None
+                self._reference = {}
             return self._con
 
     def close(self) -> None:
@@ -193,6 +196,30 @@ class Warehouse:
         sql = query_sql(name)
         used = query_params(name)
         return self.execute(sql, {k: v for k, v in params.items() if k in used}, what=f"query {name}")
+
+    REFERENCE_MAX = 256  # entries kept per open file (one per query and parameter set)
+
+    def reference(self, name: str, **params: Any) -> pd.DataFrame:
+        """A small lookup that only a new warehouse file can change (survey waves, agencies):
+        read with query() once per open file, then served from memory as a copy.
+
+        Like the data version, it belongs to the connection it was read on: a swap to a new file
+        starts afresh, and a result read on a connection that has been swapped out meanwhile is
+        returned but not kept. Only for lookups of a few hundred rows whose parameters take few
+        values; every other query goes through query() and the service cache."""
+        used = query_params(name)
+        key = (name, repr(sorted((k, v) for k, v in params.items() if k in used)))
+        pin = self._request_pin()
+        con = pin.con if pin is not None else self.connection()
+        with self._cond:
+            hit = self._reference.get(key) if con is self._con else None
+        if hit is not None:
+            return hit.copy()
+        df = self.query(name, **params)
+        with self._cond:
+            if con is self._con and len(self._reference) < self.REFERENCE_MAX:
+                self._reference[key] = df.copy()
+        return df
 
     _VERSION_SQL = (
         "SELECT version_id, CAST(built_at AS VARCHAR) AS built_at FROM data_version "

@@ -9,7 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.cache import service_cache
 from dashboard.db import WarehouseError, get_warehouse
 
 __all__ = ["WarehouseError"]  # pages catch it without importing dashboard.db
@@ -83,17 +82,17 @@ def suppress(
     )
 
 
-@service_cache
 def waves(scope: Scope) -> pd.DataFrame:
-    """Survey waves, newest first (same for every viewer, but cached per scope like all services)."""
-    return get_warehouse().query("common_waves")
+    """Survey waves, newest first (the same for every viewer). Every callback resolves its filters
+    against them, so they are read once per warehouse file (Warehouse.reference), not per request."""
+    return get_warehouse().reference("common_waves")
 
 
-@service_cache
 def agencies(scope: Scope) -> pd.DataFrame:
-    """Agencies the viewer may choose: all for national roles, their own for agency HR."""
+    """Agencies the viewer may choose: all for national roles, their own for agency HR (read once
+    per warehouse file and agency set, Warehouse.reference)."""
     codes = None if scope.agencies is None else sorted(scope.agencies)
-    return get_warehouse().query("common_agencies", agencies=codes)
+    return get_warehouse().reference("common_agencies", agencies=codes)
 
 
 def latest_wave(scope: Scope) -> str | None:

@@ -35,6 +35,9 @@ class FakeWarehouse:
         assert name == "common_waves", name
         return pd.DataFrame({"wave": ["2026", "2025"]})
 
+    def reference(self, name: str, **params: Any) -> pd.DataFrame:
+        return self.query(name, **params)
+
 
 class World:
     """A Flask app with the Simple cache, a fake warehouse and a switchable viewer."""
