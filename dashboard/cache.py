@@ -159,9 +159,13 @@ def _panel_resolver(
 
 
 def _memoize(name: str, key_parts: Callable[[], list[str]], compute: Callable[[], Any]) -> Any:
-    """The cached JSON of compute() under a key from key_parts(); computes when anything fails."""
-    import json
+    """The cached JSON of compute() under a key from key_parts(); computes when anything fails.
 
+    A miss serializes the output once (figures and component trees are the costly part of
+    JSON encoding), stores that text and answers its decoded form, the same plain dicts and
+    lists a hit answers: Dash then encodes plain data, which is cheap, instead of walking the
+    components a second time."""
+    import orjson
     from plotly.io.json import to_json_plotly
 
     if _backend is None:
@@ -178,15 +182,16 @@ def _memoize(name: str, key_parts: Callable[[], list[str]], compute: Callable[[]
         log.warning("cache get failed for %s", name, exc_info=True)
         hit = None
     if hit is not None:
-        return json.loads(hit)
+        return orjson.loads(hit)
     result = compute()
     if _has_no_update(result):
         return result
+    text = to_json_plotly(result)
     try:
-        _backend.set(key, to_json_plotly(result), timeout=_timeout)
+        _backend.set(key, text, timeout=_timeout)
     except Exception:
         log.warning("cache set failed for %s", name, exc_info=True)
-    return result
+    return orjson.loads(text)
 
 
 def callback_cache(

@@ -78,19 +78,25 @@ def _json(value: Any) -> Any:
     return json.loads(to_json_plotly(value))
 
 
+def _entries(app: Any) -> int:
+    """Rendered outputs in the (Simple) cache."""
+    backend = cache_mod._backend
+    return sum(1 for key in backend._cache if str(key).startswith("out:"))
+
+
 def test_three_viewers_get_their_own_bars(app: Any) -> None:
     from dashboard.pages import priority
 
     values, ids = _panel()
     outs = {}
     for scope in (HR_C, HR_K, PLANNER):
+        stored = _entries(app)
         miss = _call(app, scope, priority._update_bars, "basic", values, ids)
+        assert _entries(app) == stored + 1, "the first call computes and stores"
         hit = _call(app, scope, priority._update_bars, "basic", values, ids)
+        assert _entries(app) == stored + 1, "the second call is a hit"
         plain = _call(app, scope, _uncached_bars(), "basic", values, ids)
-        # Figures are dicts either way: a miss carries numpy arrays, a hit the decoded JSON lists.
-        assert not isinstance(miss[0]["data"][0]["x"], list), "the first call computes"
-        assert isinstance(hit[0]["data"][0]["x"], list), "second call is a hit"
-        assert _json(miss) == hit == _json(plain)
+        assert miss == hit == _json(plain)
         outs[scope.user] = hit
     # Different agencies (and the national view) show different numbers: no shared entry.
     assert outs["hr-c"] != outs["hr-k"] != outs["p"] != outs["hr-c"]
@@ -103,9 +109,10 @@ def test_forged_agency_gets_the_viewers_own_entry(app: Any) -> None:
     own_values, ids = _panel()
     forged_values, _ = _panel(agency="K0501")
     own = _call(app, HR_C, priority._update_bars, "basic", own_values, ids)
+    stored = _entries(app)
     forged = _call(app, HR_C, priority._update_bars, "basic", forged_values, ids)
-    assert isinstance(forged[0]["data"][0]["x"], list), "the forged request is served from the clamped entry"
-    assert forged == _json(own)
+    assert _entries(app) == stored, "the forged request is served from the clamped entry"
+    assert forged == own
     k_view = _call(app, HR_K, _uncached_bars(), "basic", own_values, ids)
     assert forged[0]["data"][0]["x"] != _json(k_view)[0]["data"][0]["x"]
 

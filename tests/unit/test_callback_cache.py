@@ -112,13 +112,17 @@ def test_three_viewers_never_share_an_entry(world: World) -> None:
     assert len(world.calls) == 3
 
 
-def test_hit_is_plain_json_equal_to_the_miss(world: World) -> None:
+def test_miss_and_hit_answer_the_same_plain_json(world: World) -> None:
+    """A miss is serialized once, stored, and answered decoded: the same plain dicts a hit gives."""
     render = _render(world)
     with world.request():
         miss = render(_vals(), "x", IDS)
         hit = render(_vals(), "x", IDS)
-    assert isinstance(miss[0], go.Figure) and isinstance(hit[0], dict)
-    assert _json(miss) == hit
+        plain = render.uncached(_vals(), "x", IDS)
+    assert len(world.calls) == 2  # the miss and the uncached call; the hit computed nothing
+    assert isinstance(miss[0], dict) and isinstance(hit[0], dict) and isinstance(plain[0], go.Figure)
+    assert miss == hit
+    assert _json(plain)[:2] == hit[:2]  # the counter (3rd output) counts the extra uncached call
     assert hit[0]["data"][0]["y"] == ["all", "x"]
 
 
@@ -238,7 +242,7 @@ def test_layout_cache_clamps_the_url_agency_and_keys_other_parameters(world: Wor
         other = layout(group_by="agency")
     assert len(seen) == 2
     assert forged == _json(base) and forged["props"]["children"] == "None|None"
-    assert other.children == "None|agency"
+    assert other["props"]["children"] == "None|agency"
     world.scope = HR_K
     with world.request():
         layout()
