@@ -290,3 +290,9 @@ def compare_chart(df: pd.DataFrame, comp_labels: dict[str, str], texts: dict[str
         **base_layout_props(height=max(300, 24 * len(shown) + 80)),
     }
     return figure([trace], layout)
+
+
+# Built once when the page module is imported (at app start): plotly loads its validators and the
+# template lazily, which made the first heatmap request of a fresh worker ~1 s slower.
+_template_json(str(pio.templates.default))
+_colorscale(HEAT_SCALE)
