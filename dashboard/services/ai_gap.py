@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 import math
 from collections.abc import Sequence
 from functools import cache
@@ -14,11 +15,12 @@ import pandas as pd
 
 from dashboard import stats
 from dashboard.cache import service_cache
-from dashboard.db import get_warehouse
+from dashboard.db import QueryError, get_warehouse
 from dashboard.filters import WORKGROUPS, Filters
 from dashboard.scope import Scope
 from dashboard.suppression import suppress
 
+log = logging.getLogger(__name__)
 TARGETS_CSV = Path(__file__).resolve().parents[2] / "data" / "reference" / "ai_targets.csv"
 SURVEY_GROUPS = ("national", "tier", "gov_level", "workgroup", "personnel_type")
 ROSTER_GROUPS = ("national", "tier", "gov_level", "personnel_type")
@@ -141,8 +143,22 @@ def priority_cells(
     if params["agencies"] is None and params["workgroup"] in (None, *WORKGROUPS):
         # no agency filter: the same frame read from the precomputed cells (a quarter of the
         # time); its 'unknown' work group is a group, never a filter value
-        return run("ai_gap_priority_cube", group_by=group_by, **params)
+        try:
+            return run("ai_gap_priority_cube", group_by=group_by, **params)
+        except QueryError as exc:
+            if CUBE_TABLE not in str(exc):
+                raise
+            # a warehouse built before the cube mart existed: group the points as before
+            _warn_no_cube()
     return run("ai_gap_priority", group_by=group_by, **params)
+
+
+CUBE_TABLE = "mart_ai_gap_priority_cube"
+
+
+@cache
+def _warn_no_cube() -> None:
+    log.warning("%s missing (warehouse built before it): priority cells grouped from the points", CUBE_TABLE)
 
 
 def _priority_frame(scope: Scope, filters: Filters, group_by: str, benchmark: bool) -> pd.DataFrame:

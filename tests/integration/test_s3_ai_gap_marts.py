@@ -91,3 +91,39 @@ def test_service_reads_the_cube_only_without_an_agency(
     # a work group code outside the catalog never reaches the cube (whose 'unknown' is a group)
     ai_gap.priority_cells.uncached(planner, Filters(workgroup="unknown"), "national")
     assert names == ["ai_gap_priority_cube", "ai_gap_priority", "ai_gap_priority_cube", "ai_gap_priority"]
+
+
+def test_a_warehouse_without_the_cube_groups_the_points(
+    wh: db.Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names: list[str] = []
+
+    def run(name: str, **params: Any) -> pd.DataFrame:
+        names.append(name)
+        if name == "ai_gap_priority_cube":  # as DuckDB answers a warehouse built before mart 113 had it
+            raise db.QueryError(
+                f"query {name}: Catalog Error: Table with name {ai_gap.CUBE_TABLE} does not exist!"
+            )
+        return wh.query(name, **params)
+
+    monkeypatch.setattr(ai_gap, "run", run)
+    planner = Scope("planner", "p", None)
+    got = ai_gap.priority_cells.uncached(planner, Filters(weighted=False), "workgroup")
+    assert names == ["ai_gap_priority_cube", "ai_gap_priority"]
+    want = wh.query(
+        "ai_gap_priority_cube",
+        group_by="workgroup",
+        gov_level=None,
+        tier=None,
+        workgroup=None,
+        personnel_type=None,
+        weighted=False,
+    )
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+    def broken(name: str, **params: Any) -> pd.DataFrame:
+        raise db.QueryError(f"query {name}: Binder Error: something else")
+
+    monkeypatch.setattr(ai_gap, "run", broken)
+    with pytest.raises(db.QueryError):  # only the missing cube falls back; other errors surface
+        ai_gap.priority_cells.uncached(planner, Filters(), "national")
