@@ -38,4 +38,5 @@ def ai_gap_compact(df: pd.DataFrame, lang: str) -> gap_fig.Fig:
 
 def coverage_compact(df: pd.DataFrame, lang: str) -> gap_fig.Fig:
     """Badge coverage trend, sized for one third of a page."""
-    return _compact(badge_fig.coverage_trend_chart(df, lang), 260)
+    # the badge page's plain figure dict (no go.Figure validation), resized
+    return _compact(badge_fig.as_plain(badge_fig.coverage_trend_spec(df, lang)), 260)
