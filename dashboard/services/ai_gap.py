@@ -245,7 +245,7 @@ def priority_gap(
     rows = np.flatnonzero(target > 0)  # AI items with a target
     # The bar to clear: the lowest score among the items ranked at or above the target rank,
     # i.e. the score at the largest rank <= target in the item's ranking (ties share a score).
-    span = int(rank.max()) + 2
+    span = int(max(rank.max(), target.max())) + 2  # one ranking's keys never reach the next's
     ladder = part * span + rank
     order = np.argsort(ladder, kind="stable")
     at = np.searchsorted(ladder[order], part[rows] * span + target[rows], side="right") - 1

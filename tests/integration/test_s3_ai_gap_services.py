@@ -155,3 +155,21 @@ def test_benchmark_free_calls_keep_the_selection_rows(planner_wh: None, scope: S
             assert set(alone["scope_level"]) <= {"selection"}
             sel = full[full["scope_level"] == "selection"].reset_index(drop=True)
             pd.testing.assert_frame_equal(sel, alone.reset_index(drop=True), check_exact=True)
+
+
+def test_a_target_beyond_the_last_rank_is_the_lowest_score(
+    planner_wh: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    goal = ai_gap.targets().assign(target_rank=20)  # longer than any category: every item clears it
+    monkeypatch.setattr(ai_gap, "targets", lambda: goal)
+    monkeypatch.setattr(
+        ai_gap,
+        "_target_ranks",
+        lambda: {(c, t): 20 for c, t in zip(goal["competency_code"], goal["tier"], strict=True)},
+    )
+    scope = Scope("planner", "p", None, unsuppressed=True)
+    filters = common.resolve(scope, Filters.from_query({"weighted": "0"}))
+    got = ai_gap.priority_gap(scope, filters, group_by="gov_level")
+    want = _gap_reference(scope, filters, "gov_level")
+    pd.testing.assert_series_equal(got["target_score"], want["target_score"], check_exact=True)
+    assert got["meets_target"].all() and (got["score_gap"] == 0).all()
