@@ -140,13 +140,28 @@ def _table_component(table: pd.DataFrame, caption: str, lang: str, table_id: str
 
 
 # ---------------------------------------------------------------------------- data for a view
-def heatmap_data(scope: Scope, filters: Filters, group_by: str) -> pd.DataFrame:
-    """priority_scores limited to the groups the heatmap shows (agency: the largest AGENCY_CAP)."""
-    df = svc.priority_scores(scope, filters, group_by)
+def _largest_groups(df: pd.DataFrame, group_by: str) -> pd.DataFrame:
+    """Agency grouping: only the AGENCY_CAP largest agencies (by their largest visible cell N)."""
     if group_by == "agency" and not df.empty:
         sizes = df.groupby("grp")["n"].max().sort_values(ascending=False)
         df = df[df["grp"].isin(list(sizes.index[:AGENCY_CAP]))]
     return df
+
+
+def heatmap_data(scope: Scope, filters: Filters, group_by: str) -> pd.DataFrame:
+    """priority_scores limited to the groups the heatmap shows (agency: the largest AGENCY_CAP)."""
+    return _largest_groups(svc.priority_scores(scope, filters, group_by), group_by)
+
+
+def heatmap_groups(scope: Scope, filters: Filters, group_by: str) -> list[str]:
+    """The heatmap's groups (its columns, the bars' choices) in display order, from the cell Ns
+    alone (priority_group_cells: same rows and suppression as the scores, a cheaper query)."""
+    cells = svc.priority_group_cells(scope, common_svc.resolve(scope, filters), group_by)
+    return _group_codes(_largest_groups(cells, group_by), group_by)
+
+
+def group_options(groups: list[str], group_by: str, lang: str) -> list[dict[str, str]]:
+    return [{"label": group_label(group_by, g, lang), "value": g} for g in groups]
 
 
 def _group_codes(df: pd.DataFrame, group_by: str) -> list[str]:
@@ -171,7 +186,7 @@ def _kpi_value(value: Any, fmt: str) -> str:
 
 
 def render_main(scope: Scope, filters: Filters, group_by: str, lang: str) -> dict[str, Any]:
-    """The heatmap, its table, the groups it shows (options of the bars' group) and their count."""
+    """The heatmap, its table and the number of groups it shows."""
     f = common_svc.resolve(scope, filters)
     df = heatmap_data(scope, f, group_by)
     groups = _group_codes(df, group_by)
@@ -181,8 +196,7 @@ def render_main(scope: Scope, filters: Filters, group_by: str, lang: str) -> dic
     table = _table_component(
         heatmap_table(df, group_by, lang), t("priority.table_heatmap", lang), lang, ID("heatmap-table")
     )
-    options = [{"label": glabels[g], "value": g} for g in groups]
-    return {"figure": fig, "table": table, "kpi_groups": kpi_groups, "options": options, "groups": groups}
+    return {"figure": fig, "table": table, "kpi_groups": kpi_groups, "groups": groups}
 
 
 def render_n(scope: Scope, filters: Filters, group_by: str, lang: str) -> dict[str, Any]:
@@ -298,13 +312,19 @@ def _card(title: str, body: list[Any], card_id: str) -> dbc.Card:
 
 
 def _layout(**query: str) -> html.Div:
-    """The filter panel and empty containers: every figure, table, KPI and N is filled by the
-    callbacks below on their initial call (prevent_initial_call=False), each timed on its own."""
+    """The filter panel, the group choices and empty containers: every figure, table, KPI and N
+    is filled by the callbacks below on their initial call (prevent_initial_call=False), all at
+    once and each timed on its own."""
     lang = current_lang()
     scope = common_svc.current_scope()
     filters = common_svc.resolve(scope, Filters.from_query(query))
     group_by = _group_by_value(query.get("group_by"))
     options = common_svc.filter_options(scope)
+    # The bars' group and the comparison's pair start set, so that every data callback's first
+    # call runs at once (none waits for another's output): a cheap count, not the scores.
+    groups = group_options(heatmap_groups(scope, filters, group_by), group_by, lang)
+    selected = groups[0]["value"] if groups else None
+    c_opts, ca, cb = compare_options(scope, filters, "groups", groups, selected)
 
     group_by_control = html.Fieldset(
         [
@@ -342,7 +362,9 @@ def _layout(**query: str) -> html.Div:
                     html.Label(
                         t("priority.bars_group", lang), htmlFor=ID("bars-group"), className="form-label me-2"
                     ),
-                    dbc.Select(id=ID("bars-group"), options=[], value=None, style={"maxWidth": "20rem"}),
+                    dbc.Select(
+                        id=ID("bars-group"), options=groups, value=selected, style={"maxWidth": "20rem"}
+                    ),
                     html.Span(id=ID("bars-n"), className="ms-2"),
                 ],
                 className="d-flex align-items-center flex-wrap gap-2 mb-2",
@@ -386,7 +408,7 @@ def _layout(**query: str) -> html.Div:
                                 htmlFor=ID("compare-a"),
                                 className="form-label small mb-1",
                             ),
-                            dbc.Select(id=ID("compare-a"), options=[], value=None),
+                            dbc.Select(id=ID("compare-a"), options=c_opts, value=ca),
                         ],
                         md=4,
                     ),
@@ -397,7 +419,7 @@ def _layout(**query: str) -> html.Div:
                                 htmlFor=ID("compare-b"),
                                 className="form-label small mb-1",
                             ),
-                            dbc.Select(id=ID("compare-b"), options=[], value=None),
+                            dbc.Select(id=ID("compare-b"), options=c_opts, value=cb),
                         ],
                         md=4,
                     ),
@@ -447,6 +469,18 @@ def _state(ids_: Sequence[Mapping[str, str]], values: Sequence[Any]) -> tuple[Fi
     Output(ID("heatmap"), "figure"),
     Output(ID("heatmap-table-wrap"), "children"),
     Output(ID("kpi-groups-wrap"), "children"),
+    GF_VALUES,
+    GF_IDS,
+)
+@callback_cache
+def _update_main(values: list[Any], ids: list[dict[str, str]]) -> tuple[Any, ...]:
+    """The heatmap, its table and the number of groups it shows."""
+    filters, group_by = _state(ids, values)
+    main = render_main(common_svc.current_scope(), filters, group_by, current_lang())
+    return main["figure"], main["table"], main["kpi_groups"]
+
+
+@callback(
     Output(ID("bars-group"), "options"),
     Output(ID("bars-group"), "value"),
     Output(ID("selected"), "children"),
@@ -454,8 +488,9 @@ def _state(ids_: Sequence[Mapping[str, str]], values: Sequence[Any]) -> tuple[Fi
     Input(ID("heatmap"), "clickData"),
     GF_IDS,
     State(ID("bars-group"), "value"),
+    prevent_initial_call=True,  # the layout sets the first choices
 )
-def _update_main(
+def _update_groups(
     values: list[Any], click: dict[str, Any] | None, ids_: list[dict[str, str]], current: str | None
 ) -> tuple[Any, ...]:
     lang = current_lang()
@@ -465,7 +500,7 @@ def _update_main(
         # Cross-filter: the clicked cell's group drives the bars and the comparison.
         cell = clicked_cell(scope, filters, group_by, click["points"][0], lang)
         if cell is None:
-            return (dash.no_update,) * 6
+            return (dash.no_update,) * 3
         group, code, n = cell
         text = t(
             "priority.selected",
@@ -474,18 +509,18 @@ def _update_main(
             group=group_label(group_by, group, lang),
             n="—" if n is None or pd.isna(n) else f"{int(n):,}",
         )
-        nu = dash.no_update
-        return nu, nu, nu, nu, group, text
-    return _main_outputs(values, ids_, current)
+        return dash.no_update, group, text
+    return _groups_outputs(values, ids_, current)
 
 
 @callback_cache
-def _main_outputs(values: list[Any], ids: list[dict[str, str]], current: str | None) -> tuple[Any, ...]:
-    """The main callback's outputs when the filters (not a click) changed, memoized."""
+def _groups_outputs(values: list[Any], ids: list[dict[str, str]], current: str | None) -> tuple[Any, ...]:
+    """The bars' group choices when the filters (not a click) changed, memoized."""
     filters, group_by = _state(ids, values)
-    main = render_main(common_svc.current_scope(), filters, group_by, current_lang())
-    value = current if current in main["groups"] else (main["groups"][0] if main["groups"] else None)
-    return main["figure"], main["table"], main["kpi_groups"], main["options"], value, ""
+    scope, lang = common_svc.current_scope(), current_lang()
+    groups = heatmap_groups(scope, filters, group_by)
+    value = current if current in groups else (groups[0] if groups else None)
+    return group_options(groups, group_by, lang), value, ""
 
 
 @callback(
@@ -527,6 +562,7 @@ def _update_bars(group: str | None, values: list[Any], ids: list[dict[str, str]]
     Input(ID("bars-group"), "value"),
     GF_IDS,
     State(sections.FILTERS_ALL, "value"),
+    prevent_initial_call=True,  # the layout sets the first pair
 )
 @callback_cache
 def _update_compare_options(

@@ -118,6 +118,22 @@ def priority_scores(scope: Scope, filters: Filters, group_by: str = "tier") -> p
 
 
 @service_cache
+def priority_group_cells(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
+    """The N of every group × competency cell of priority_scores (same rows, same suppression,
+    hence the same hidden groups) without the scores: what the page needs to list the groups the
+    heatmap shows (queries/priority_groups.sql, a count instead of the estimates).
+
+    Columns: grp, category, competency_code, n, suppressed."""
+    f = common.resolve(scope, filters)
+    if f.wave is None:
+        return pd.DataFrame(columns=["grp", "category", "competency_code", "n", "suppressed"])
+    params = f.sql_params(scope)
+    params.update(agencies=filters.agencies_in_scope(scope), group_by=_group_by(group_by))
+    df = get_warehouse().query("priority_groups", **params)
+    return common.suppress(df, scope, n_col="n", value_cols=[], group_cols=["grp"])
+
+
+@service_cache
 def priority_benchmark(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
     """The same scores over all agencies (national benchmark, agency filter ignored): what an
     agency-HR viewer compares their agency with. Aggregates only, suppressed like any figure."""

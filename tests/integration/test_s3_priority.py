@@ -178,25 +178,50 @@ def _call(app: Any, fn: Any, *args: Any, lang: str = "en", **kwargs: Any) -> Any
         return json.loads(to_json_plotly(fn(*args, **kwargs)))
 
 
+def _find(node: Any, cid: str) -> dict[str, Any]:
+    """The props of the component with id `cid` in a serialised layout."""
+    if isinstance(node, dict):
+        props = node.get("props", {})
+        if props.get("id") == cid:
+            return props
+        for v in props.values():
+            found = _find(v, cid)
+            if found:
+                return found
+    elif isinstance(node, list):
+        for v in node:
+            found = _find(v, cid)
+            if found:
+                return found
+    return {}
+
+
 def test_skeleton_layout_and_callbacks_fill_it(app: Any) -> None:
     from dashboard.pages import priority as page
 
     cache_mod.disable_cache()
-    layout = json.dumps(_call(app, page.layout, group_by="gov_level"))
-    # The layout carries no data: no figure, no N, no table rows.
+    tree = _call(app, page.layout, group_by="gov_level", tier="basic")
+    layout = json.dumps(tree)
+    # The layout carries no data: no figure, no N, no table rows; only the group choices.
     assert '"figure": ' not in layout and "N = " not in layout and '"Tbody"' not in layout
+    bars_group = _find(tree, "priority-bars-group")
+    options = bars_group["options"]
+    assert [o["value"] for o in options] == ["central", "municipal", "county"]
+    assert [o["label"] for o in options][0] == "Central government"
+    assert bars_group["value"] == "central"
+    assert _find(tree, "priority-compare-a")["value"] == "central"
+    assert _find(tree, "priority-compare-b")["value"] == "municipal"
+
     values: list[Any] = ["2025", "all", "all", "basic", "all", "all", "1", "gov_level"]
     ids = [{"type": "gf", "field": f} for f in FIELDS]
-    fig, table, kpi_groups, options, value, selected = _call(
-        app, page._main_outputs.uncached, values, ids, None
-    )
-    assert [o["value"] for o in options] == ["central", "municipal", "county"][: len(options)]
-    assert value == options[0]["value"] and selected == ""
+    fig, table, kpi_groups = _call(app, page._update_main.uncached, values, ids)
+    # The heatmap's columns are the layout's choices (the heatmap keeps the data's order).
+    assert sorted(fig["data"][0]["x"]) == sorted(o["label"] for o in options)
     assert any(s.startswith("★ ") for s in fig["data"][0]["y"]), "AI-related competencies are marked"
-    assert (
-        "Groups shown" in " ".join(_texts(kpi_groups)) or kpi_groups["props"]["id"] == "priority-kpi-groups"
-    )
+    assert " ".join(_texts(kpi_groups)) == "Groups 3"
     assert "Tbody" in json.dumps(table)
+    assert _call(app, page._groups_outputs.uncached, values, ids, "county") == [options, "county", ""]
+    assert _call(app, page._groups_outputs.uncached, values, ids, "nowhere")[1] == "central"
     kpis, notes = _call(app, page._update_n.uncached, values, ids)
     joined = " ".join(_texts([kpis, notes]))
     n_basic = int(
@@ -206,16 +231,46 @@ def test_skeleton_layout_and_callbacks_fill_it(app: Any) -> None:
     )
     assert f"Respondents N {n_basic:,}" in joined and "Survey wave 2025" in joined
     assert "Central government" in joined
-    bars = _call(app, page._update_bars.uncached, value, values, ids)
+    bars = _call(app, page._update_bars.uncached, "central", values, ids)
     assert "N = " in " ".join(_texts(bars[2]))
-    a_opts, a, b_opts, b = _call(
-        app, page._update_compare_options.uncached, "groups", options, value, ids, values
+    cmp_fig, cmp_table, note = _call(
+        app, page._update_compare.uncached, "central", "municipal", values, ids, "groups"
     )
-    assert a == value and b is not None and b != a
-    cmp_fig, cmp_table, note = _call(app, page._update_compare.uncached, a, b, values, ids, "groups")
     text = " ".join(_texts(note))
     assert "comparisons are made at once" in text
     assert "A: Central government (N = " in text
+
+
+@pytest.mark.parametrize("group_by", ["tier", "gov_level", "workgroup", "personnel_type", "agency"])
+@pytest.mark.parametrize(
+    "scope",
+    [
+        PLANNER,
+        UNSUPPRESSED,
+        Scope(role="agency_hr", user="h", agencies=("C1004", "C1001")),
+        Scope(role="planner", user="q", agencies=None, min_cell=40),
+    ],
+)
+def test_layout_groups_are_the_heatmaps_columns(
+    app: Any, group_by: str, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cheap group list (cell counts + the same suppression) equals the groups the heatmap
+    shows from the scores, for every grouping, with suppression on and off (and the agency cap
+    lowered so that it bites on the small warehouse's 15 agencies)."""
+    from dashboard.pages import priority as page
+    from dashboard.services import common
+
+    monkeypatch.setattr(page, "AGENCY_CAP", 6)
+    for f in (
+        Filters(wave="2025"),
+        Filters(wave="2025", gov_level="county"),
+        Filters(wave="2025", tier="basic"),
+    ):
+        with app.server.test_request_context("/"):
+            flask.g.dashboard_scope = scope
+            fr = common.resolve(scope, f)
+            shown = page._group_codes(page.heatmap_data(scope, fr, group_by), group_by)
+            assert page.heatmap_groups(scope, fr, group_by) == shown, (f, group_by)
 
 
 def test_visible_cells_are_reranked_when_a_group_is_partly_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
