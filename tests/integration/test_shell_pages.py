@@ -126,7 +126,8 @@ def render_priority(app: Any, lang: str, group_by: str, tier: str = "all") -> tu
     with app.server.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
         flask.g.dashboard_scope = PLANNER
         layout = page.layout(group_by=group_by, tier=tier)
-        heat, table, kpi_groups, options, value, _ = page._main_outputs.uncached(values, ids, None)
+        heat, table, kpi_groups = page._update_main.uncached(values, ids)
+        options, value, _ = page._groups_outputs.uncached(values, ids, None)
         kpis, notes = page._update_n.uncached(values, ids)
         bars, bars_table, bars_n = page._update_bars.uncached(value, values, ids)
         _, a, _, b = page._update_compare_options.uncached("groups", options, value, ids, values)
