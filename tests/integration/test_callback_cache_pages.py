@@ -121,11 +121,11 @@ def test_main_callback_and_layout_are_cached_per_language(app: Any) -> None:
     from dashboard.pages import priority
 
     values, ids = _panel()
-    en = _call(app, PLANNER, priority._main_outputs, values, ids, None, lang="en")
-    zh = _call(app, PLANNER, priority._main_outputs, values, ids, None, lang="zh-TW")
+    en = _call(app, PLANNER, priority._update_main, values, ids, lang="en")
+    zh = _call(app, PLANNER, priority._update_main, values, ids, lang="zh-TW")
     assert _json(en)[0]["data"][0]["z"] == _json(zh)[0]["data"][0]["z"]
     assert _json(en)[0]["data"][0]["y"] != _json(zh)[0]["data"][0]["y"]  # labels translated
-    again = _call(app, PLANNER, priority._main_outputs, values, ids, None, lang="zh-TW")
+    again = _call(app, PLANNER, priority._update_main, values, ids, lang="zh-TW")
     assert again == _json(zh)
     first = _call(app, HR_C, priority.layout, agency="K0501")
     second = _call(app, HR_C, priority.layout)
