@@ -47,6 +47,7 @@ SERVICES = {
     "workgroup_scores": svc.workgroup_scores,
     "workgroup_table": svc.workgroup_table,
     "report_tables_summary": svc.report_tables_summary,
+    "report_tables_summary_part": svc.report_tables_summary_part,
 }
 
 
@@ -152,29 +153,28 @@ def workgroup_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _summary_columns(lang: str) -> list[str]:
+    keys = ("table", "scope", "cells", "hidden", "max_diff", "within", "rank_mismatch", "explained")
+    return [t(f"report_tables.col_{k}", lang) for k in keys]
+
+
 def summary_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     def scope_text(row: pd.Series) -> str:
         if row["table"] in SCOPE_OF:
             return t(f"report_tables.scope_{row['scope']}", lang)
         return t(f"priority.category_{row['scope']}", lang)
 
-    return pd.DataFrame(
-        {
-            t("report_tables.col_table", lang): df["table"].astype(int),
-            t("report_tables.col_scope", lang): [scope_text(r) for _, r in df.iterrows()],
-            t("report_tables.col_cells", lang): df["cells_compared"].astype(int),
-            t("report_tables.col_hidden", lang): df["cells_hidden"].astype(int),
-            t("report_tables.col_max_diff", lang): [_fmt(v, 3) for v in df["max_abs_diff"]],
-            t("report_tables.col_within", lang): [
-                t("common.yes" if w else "common.no", lang) for w in df["within_rounding"]
-            ],
-            t("report_tables.col_rank_mismatch", lang): df["rank_mismatches"].astype(int),
-            t("report_tables.col_explained", lang): [
-                f"{int(n)} ({by})" if n else "0"
-                for n, by in zip(df["explained"], df["explained_by"], strict=True)
-            ],
-        }
-    )
+    values = [
+        df["table"].astype(int),
+        [scope_text(r) for _, r in df.iterrows()],
+        df["cells_compared"].astype(int),
+        df["cells_hidden"].astype(int),
+        [_fmt(v, 3) for v in df["max_abs_diff"]],
+        [t("common.yes" if w else "common.no", lang) for w in df["within_rounding"]],
+        df["rank_mismatches"].astype(int),
+        [f"{int(n)} ({by})" if n else "0" for n, by in zip(df["explained"], df["explained_by"], strict=True)],
+    ]
+    return pd.DataFrame(dict(zip(_summary_columns(lang), values, strict=True)))
 
 
 def table_frame(scope: Scope, filters: Filters, number: int, lang: str) -> pd.DataFrame:
@@ -259,11 +259,36 @@ def table_outputs(scope: Scope, filters: Filters, number: int, lang: str) -> tup
     return _html_table(frame, _title(number, lang), ID(f"t{number}")), _side(number, row, lang)
 
 
-def summary_output(scope: Scope, filters: Filters, lang: str) -> html.Div:
-    """The summary callback's output: one row per table, its differences from the report."""
-    summary = svc.report_tables_summary(scope, svc.report_filters(scope, filters))
-    title = t("report_tables.summary_title", lang)
-    return _html_table(summary_display(summary, lang), title, ID("summary"))
+def summary_rows(scope: Scope, filters: Filters, part: str, lang: str) -> list[Any]:
+    """A summary callback's output: the body rows of Tables 19-22 (`part="scopes"`) or of
+    Tables 23-25 (`part="workgroups"`), the same cells sections.report_table would render."""
+    summary = svc.report_tables_summary_part(scope, svc.report_filters(scope, filters), part)
+    shown = summary_display(summary, lang).astype(str)
+    return [
+        comp.html_dict("Tr", [comp.html_dict("Td", v, _cell_class(v)) for v in row])
+        for row in shown.itertuples(index=False)
+    ]
+
+
+def _summary_table(lang: str) -> html.Div:
+    """The summary table with its caption and header; its two row groups (Tables 19-22, Tables
+    23-25) are filled by two callbacks. Same markup as sections.report_table."""
+    caption = t("report_tables.summary_title", lang)
+    return comp.scroll_region(
+        dbc.Table(
+            [
+                html.Caption(caption),
+                html.Thead(html.Tr([html.Th(c, scope="col") for c in _summary_columns(lang)])),
+                *(html.Tbody(id=ID(f"summary-{part}")) for part in svc.SUMMARY_PARTS),
+            ],
+            bordered=True,
+            size="sm",
+            striped=True,
+            className="report-table mb-0",
+            id=ID("summary"),
+        ),
+        caption,
+    )
 
 
 def _card(number: int, lang: str, may_export: bool) -> dbc.Card:
@@ -320,7 +345,7 @@ def skeleton(lang: str, may_export: bool) -> list[Any]:
     first call and on each filter change, each on its own (so each is timed, and runs, alone)."""
     return [
         html.H2(t("report_tables.summary_title", lang), className="h5"),
-        dcc.Loading(html.Div(id=ID("summary-box")), type="default"),
+        dcc.Loading(_summary_table(lang), type="default"),
         *(_card(number, lang, may_export) for number in TABLES),
     ]
 
@@ -352,10 +377,20 @@ def _layout(**query: str) -> html.Div:
 layout = sections.guarded_layout(layout_cache(_layout, resolver=svc.report_filters), log)
 
 
-@callback(Output(ID("summary-box"), "children"), Input(GF, "value"), State(GF, "id"))
-@callback_cache(resolver=svc.report_filters)
-def _update_summary(values: list[Any], ids: list[dict[str, str]]) -> Any:
-    return summary_output(common_svc.current_scope(), comp.filters_from_values(ids, values), current_lang())
+def _register_summary(part: str) -> None:
+    def _update(values: list[Any], ids: list[dict[str, str]]) -> list[Any]:
+        scope = common_svc.current_scope()
+        return summary_rows(scope, comp.filters_from_values(ids, values), part, current_lang())
+
+    # A name per part: the rendered-output cache keys on the function's name.
+    _update.__name__ = _update.__qualname__ = f"_update_summary_{part}"
+    callback(Output(ID(f"summary-{part}"), "children"), Input(GF, "value"), State(GF, "id"))(
+        callback_cache(resolver=svc.report_filters)(_update)
+    )
+
+
+for _part in svc.SUMMARY_PARTS:
+    _register_summary(_part)
 
 
 def _register_table(number: int) -> None:

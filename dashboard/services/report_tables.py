@@ -325,21 +325,43 @@ def _block(df: pd.DataFrame, col: str, value: str) -> pd.DataFrame:
     return df.iloc[at]
 
 
+def _scope_summary_rows(scope: Scope, filters: Filters) -> list[dict[str, object]]:
+    """Tables 19-22's rows of the summary: all four tables built in one pass."""
+    scores = build_report_tables(live_scores(scope, filters))
+    return [
+        {"table": number, "scope": table_scope, **_summary(_block(scores, "scope", table_scope))}
+        for table_scope, number in SCOPE_TABLES.items()
+    ]
+
+
+def _workgroup_summary_rows(scope: Scope, filters: Filters) -> list[dict[str, object]]:
+    """Tables 23-25's rows of the summary: all three tables built in one pass."""
+    groups = build_workgroup_tables(workgroup_scores(scope, filters))
+    return [
+        {"table": number, "scope": category, **workgroup_summary(_block(groups, "category", category))}
+        for category, number in WORKGROUP_TABLES.items()
+    ]
+
+
+SUMMARY_PARTS = ("scopes", "workgroups")  # Tables 19-22, Tables 23-25
+
+
 @service_cache
 def report_tables_summary(scope: Scope, filters: Filters) -> pd.DataFrame:
     """Per table (19-25): cells compared and hidden, the largest |live − published|, rank or list
     mismatches, and the differences a CHECKS item explains (Tables 23-25)."""
-    # The live scores are read once and every table is built in one pass per kind.
-    scores = build_report_tables(live_scores(scope, filters))
-    groups = build_workgroup_tables(workgroup_scores(scope, filters))
-    rows = []
-    for table_scope, number in SCOPE_TABLES.items():
-        part = _block(scores, "scope", table_scope)
-        rows.append({"table": number, "scope": table_scope, **_summary(part)})
-    for category, number in WORKGROUP_TABLES.items():
-        part = _block(groups, "category", category)
-        rows.append({"table": number, "scope": category, **workgroup_summary(part)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(_scope_summary_rows(scope, filters) + _workgroup_summary_rows(scope, filters))
+
+
+@service_cache
+def report_tables_summary_part(scope: Scope, filters: Filters, part: str = "scopes") -> pd.DataFrame:
+    """report_tables_summary's rows of Tables 19-22 (`part="scopes"`, from the scope scores) or of
+    Tables 23-25 (`part="workgroups"`, from the work-group scores): the page fills the summary's
+    two row groups from two callbacks, each reading only its own live scores."""
+    if part not in SUMMARY_PARTS:
+        raise ValueError(f"unknown summary part {part!r}")
+    rows = _scope_summary_rows if part == "scopes" else _workgroup_summary_rows
+    return pd.DataFrame(rows(scope, filters))
 
 
 @service_cache

@@ -130,8 +130,13 @@ def test_builders_equal_the_merge_formulation_on_demo(configured: None, scope: S
         want = reference_workgroup_table(wg, category)
         _equal(rt.build_workgroup_table(wg, category), want)
         _equal(groups[groups["category"] == category].drop(columns=["category"]), want)
-    # The summary is the per-table summaries of those frames.
-    s = rt.report_tables_summary(scope, f).set_index("table")
+    # The summary is the per-table summaries of those frames, and its two parts (the page's two
+    # summary callbacks) are its rows of Tables 19-22 and 23-25.
+    whole = rt.report_tables_summary(scope, f)
+    parts = [rt.report_tables_summary_part(scope, f, part) for part in rt.SUMMARY_PARTS]
+    assert list(parts[0]["table"]) == [19, 20, 21, 22] and list(parts[1]["table"]) == [23, 24, 25]
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
+    s = whole.set_index("table")
     for table_scope, number in rt.SCOPE_TABLES.items():
         assert rt.table_summary(reference_report_table(live, table_scope), number) == pytest.approx(
             {k: s.loc[number, k] for k in s.columns if k != "scope"}, nan_ok=True
@@ -232,7 +237,7 @@ def _cells(node: Any) -> list[list[str]]:
 
 
 def _outputs(sess: DashSession) -> dict[str, Any]:
-    keys = ["report-tables-summary-box"] + [
+    keys = ["report-tables-summary-scopes", "report-tables-summary-workgroups"] + [
         f"report-tables-t{n}-{w}" for n in range(19, 26) for w in ("box", "side")
     ]
     return {k: sess.index[k].get("children") for k in keys}
@@ -309,7 +314,12 @@ def test_layout_is_a_skeleton(report: dict[str, Any]) -> None:
             f"report-tables-t{number}-download-btn",
         } <= ids, number
         assert f"report-tables-t{number}" not in ids
-    assert "report-tables-summary-box" in ids and "report-tables-summary" not in ids
+    # The summary table's caption and header are static; its two row groups are filled.
+    assert {
+        "report-tables-summary",
+        "report-tables-summary-scopes",
+        "report-tables-summary-workgroups",
+    } <= ids
 
 
 def test_first_call_fills_every_table_from_its_own_callback(report: dict[str, Any]) -> None:
@@ -321,14 +331,18 @@ def test_first_call_fills_every_table_from_its_own_callback(report: dict[str, An
         assert mine and all(
             f"report-tables-t{other}-box" not in o for o in mine for other in TABLES if other != number
         )
-    assert any("report-tables-summary-box.children" in o for o in outputs)
+    for part in ("scopes", "workgroups"):
+        assert any(f"report-tables-summary-{part}.children" in o for o in outputs), part
     assert all(report["first"].values()), [k for k, v in report["first"].items() if not v]
 
 
 def test_each_table_shows_its_download_and_its_summary_row(report: dict[str, Any]) -> None:
     first = report["first"]
     summary = {row["table"]: row for row in report["summary"]}
-    summary_rows = _cells(first["report-tables-summary-box"])
+    summary_rows = _cells(first["report-tables-summary-scopes"]) + _cells(
+        first["report-tables-summary-workgroups"]
+    )
+    assert [int(r[0]) for r in _cells(first["report-tables-summary-scopes"])] == [19, 20, 21, 22]
     assert [int(r[0]) for r in summary_rows] == list(TABLES)
     for i, number in enumerate(TABLES):
         shown = _cells(first[f"report-tables-t{number}-box"])
@@ -352,7 +366,9 @@ def test_cached_replies_equal_uncached_and_a_wave_change_refreshes(report: dict[
             report["changed"][f"report-tables-t{number}-box"]
             != report["first"][f"report-tables-t{number}-box"]
         )
-    assert report["changed"]["report-tables-summary-box"] != report["first"]["report-tables-summary-box"]
+    for part in ("scopes", "workgroups"):
+        key = f"report-tables-summary-{part}"
+        assert report["changed"][key] != report["first"][key], part
 
 
 if __name__ == "__main__":

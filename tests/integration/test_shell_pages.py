@@ -91,7 +91,9 @@ def render_report_tables(app: Any, scope: Scope, lang: str) -> tuple[list[str], 
     texts, _ = render(app, "report_tables", scope, lang)
     with app.server.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
         flask.g.dashboard_scope = scope
-        outputs = [page.summary_output(scope, Filters(), lang)]
+        outputs: list[Any] = [
+            page.summary_rows(scope, Filters(), part, lang) for part in ("scopes", "workgroups")
+        ]
         outputs += [page.table_outputs(scope, Filters(), number, lang) for number in page.TABLES]
         tree = json.loads(json.dumps(outputs, cls=plotly.utils.PlotlyJSONEncoder))
     texts += list(_texts(tree))
