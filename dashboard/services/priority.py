@@ -232,13 +232,23 @@ def priority_compare_waves(scope: Scope, filters: Filters, wave_a: str, wave_b: 
     else:
         both = _estimates(scope, fa, "tier", agencies, wave_b=fb.wave if fb.wave != fa.wave else None)
 
+        waves = both["wave"].tolist()
+
         def wave(w: str) -> pd.DataFrame:
-            part = both[both["wave"] == w].drop(columns=["wave"]).reset_index(drop=True)
-            return _suppressed(part, scope)
+            # The query orders by wave: each wave is one block of rows (a slice, not a copy).
+            rows = [i for i, v in enumerate(waves) if v == w]
+            if rows and len(rows) == rows[-1] - rows[0] + 1:
+                part = both.iloc[rows[0] : rows[-1] + 1]
+            else:
+                part = both[both["wave"] == w]
+            return _suppressed(part.drop(columns=["wave"]).reset_index(drop=True), scope)
 
         a, b = wave(fa.wave), wave(fb.wave)
     # Compare like with like: within each tier (both waves' tiers), keeping the tier in the row.
-    a, b = a[a["grp"].notna()], b[b["grp"].notna()]
+    if not a["grp"].notna().all():
+        a = a[a["grp"].notna()]
+    if not b["grp"].notna().all():
+        b = b[b["grp"].notna()]
     return compare_frames(a, b, by=["grp"])
 
 
