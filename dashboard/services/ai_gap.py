@@ -97,18 +97,24 @@ def suppress_by(
         masked = suppress(cells, scope, n_col=n_col, value_cols=[], group_cols=list(group_cols) or None)
         hidden[rows] = masked["suppressed"].to_numpy(dtype=bool)
     order = np.argsort(part, kind="stable")
-    out = df.iloc[order].reset_index(drop=True)
-    hidden = hidden[order]
-    out["suppressed"] = hidden
+    grouped = bool((np.diff(part) >= 0).all())  # rows already grouped by table: keep the frame
+    out = df.reset_index(drop=True) if grouped else df.iloc[order].reset_index(drop=True)
+    hidden = hidden if grouped else hidden[order]
+    blanked: dict[str, Any] = {"suppressed": hidden}
     for col in [n_col, *value_cols]:
         if col not in out.columns:
             continue
-        if pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].astype("float64")
-        elif not pd.api.types.is_numeric_dtype(out[col]):
-            out[col] = out[col].astype(object)
-        out.loc[hidden, col] = np.nan if pd.api.types.is_float_dtype(out[col]) else None
-    return out
+        # as suppress() blanks: numbers become float64 with NaN, anything else object with None
+        if pd.api.types.is_numeric_dtype(out[col]):
+            values = out[col].to_numpy(dtype="float64", na_value=np.nan, copy=True)
+            values[hidden] = np.nan
+        else:
+            objects = out[col].to_numpy(dtype=object, copy=True)
+            objects[hidden] = None
+            blanked[col] = pd.Series(objects, index=out.index, dtype=object)  # not re-inferred as str
+            continue
+        blanked[col] = values
+    return out.assign(**blanked)
 
 
 @cache
@@ -250,25 +256,41 @@ def priority_gap(
     order = np.argsort(ladder, kind="stable")
     at = np.searchsorted(ladder[order], part[rows] * span + target[rows], side="right") - 1
     bar = score[order][at]
-    ai = df.iloc[rows].reset_index(drop=True)
-    ai["target_rank"] = target[rows]
-    ai["target_score"] = bar
-    ai["rank_gap"] = ai["rank"] - ai["target_rank"]
-    ai["score_gap"] = (ai["target_score"] - ai["score"]).clip(lower=0.0)
-    ai["meets_target"] = ai["rank"] <= ai["target_rank"]
-    # Against the previous wave of the same scope level, tier, group and item.
-    ai = ai.sort_values(["scope_level", "tier", "group_code", "competency_code", "wave"]).reset_index(
-        drop=True
+    # The AI rows in the table's order, on plain lists (a few hundred rows: pandas sorts and
+    # column assignments would cost more than the arithmetic).
+    level, wave, tier, group, code = (
+        df[c].to_numpy(dtype=object)[rows].tolist()
+        for c in ("scope_level", "wave", "tier", "group_code", "competency_code")
     )
-    same = _part_ids(ai, ["scope_level", "tier", "group_code", "competency_code"])
-    has_prev = np.r_[False, same[1:] == same[:-1]]
-    prev_score = np.r_[np.nan, ai["score"].to_numpy(dtype="float64")[:-1]]
-    prev_rank = np.r_[np.nan, ai["rank"].to_numpy(dtype="float64")[:-1]]
-    ai["score_change"] = np.where(has_prev, ai["score"].to_numpy(dtype="float64") - prev_score, np.nan)
-    ai["rank_change"] = np.where(has_prev, ai["rank"].to_numpy(dtype="float64") - prev_rank, np.nan)
-    ai["prev_wave"] = ai["wave"].shift(1).where(has_prev)
-    ai = ai[_GAP_COLS].sort_values(["scope_level", "wave", "tier", "group_code", "competency_code"])
-    ai = ai.reset_index(drop=True)
+    pos = sorted(
+        range(len(rows)), key=lambda i: (level[i], wave[i], tier[i], group[i], code[i])
+    )  # (scope level, wave, tier, group, item) is unique: no ties
+    # Against the previous wave of the same scope level, tier, group and item.
+    seen: dict[tuple[Any, ...], list[int]] = {}
+    for i in sorted(range(len(rows)), key=lambda i: wave[i]):
+        seen.setdefault((level[i], tier[i], group[i], code[i]), []).append(i)
+    prev = np.full(len(rows), -1, dtype=np.int64)
+    for series in seen.values():
+        prev[series[1:]] = series[:-1]
+    prev, take = prev[pos], rows[pos]
+    has_prev = prev >= 0
+    r_rank, r_score, r_target = rank[take], score[take], target[take]
+    before = rows[np.where(has_prev, prev, 0)]
+    cols = {c: df[c].take(take).reset_index(drop=True) for c in _GAP_COLS[:12] if c != "target_rank"}
+    cols["target_rank"] = pd.Series(r_target, dtype=np.int64)
+    target_score = bar[pos]
+    ai = pd.DataFrame(
+        {
+            **{c: cols[c] for c in _GAP_COLS[:13]},
+            "target_score": target_score,
+            "rank_gap": r_rank - r_target,
+            "score_gap": np.clip(target_score - r_score, 0.0, None),
+            "meets_target": r_rank <= r_target,
+            "score_change": np.where(has_prev, r_score - score[before], np.nan),
+            "rank_change": np.where(has_prev, (r_rank - rank[before]).astype("float64"), np.nan),
+            "prev_wave": pd.Series([wave[p] if p >= 0 else np.nan for p in prev], dtype=df["wave"].dtype),
+        }
+    )
     out = suppress_by(ai, scope, ["scope_level", "wave"], ["tier", "group_code"], _GAP_VALUES)
     # A suppressed previous-wave cell must not leak through the change columns either.
     return _blank_changes_from_hidden(out, ["score_change", "rank_change"], "prev_wave")
@@ -285,11 +307,8 @@ def _blank_changes_from_hidden(df: pd.DataFrame, change_cols: list[str], prev_co
     flags = df["suppressed"].tolist()
     hidden = {(*key, w) for *key, w, s in zip(*cols, waves, flags, strict=True) if s}
     mask = [(*key, p) in hidden for *key, p in zip(*cols, prevs, strict=True)]
-    out = df.copy()
-    for c in change_cols:
-        out[c] = out[c].astype("float64")
-        out.loc[mask, c] = np.nan
-    return out
+    gone = np.asarray(mask, dtype=bool)
+    return df.assign(**{c: np.where(gone, np.nan, df[c].to_numpy(dtype="float64")) for c in change_cols})
 
 
 @service_cache
