@@ -331,61 +331,65 @@ def mention_rate(
     df = pd.concat(frames, ignore_index=True)
     if df.empty:
         return df.assign(p=pd.Series(dtype=float), suppressed=pd.Series(dtype=bool))
-    df["n_eff"] = [stats.kish_n_eff(a, b) for a, b in zip(df["sum_w"], df["sum_w2"], strict=True)]
-    df["p"] = df["sum_w_mentioned"] / df["sum_w"]
-    ci = [stats.wilson_interval(p, n) for p, n in zip(df["p"], df["n_eff"], strict=True)]
-    df["low"] = [c[0] for c in ci]
-    df["high"] = [c[1] for c in ci]
-    df = df.sort_values(["scope_level", "group_code", "wave"]).reset_index(drop=True)
-    # the previous wave of the same scope and group is the row before within the sorted key
-    prev = df.groupby(["scope_level", "group_code"], sort=False)[["p", "n_eff", "wave"]].shift(1)
-    has_prev = df.duplicated(["scope_level", "group_code"], keep="first").to_numpy()
-    prev_p = prev["p"].to_numpy(dtype="float64")
-    prev_n = prev["n_eff"].to_numpy(dtype="float64")
+    # Rows in (scope level, group, wave) order, each with the one before it of the same scope
+    # level and group (its previous wave), on plain lists: a dozen rows.
+    level, group, wave = (
+        df[c].to_numpy(dtype=object).tolist() for c in ("scope_level", "group_code", "wave")
+    )
+    order = sorted(range(len(df)), key=lambda i: (level[i], group[i], wave[i]))  # unique: no ties
+    sum_w = df["sum_w"].to_numpy(dtype="float64")[order]
+    sum_w2 = df["sum_w2"].to_numpy(dtype="float64")[order]
+    share = (df["sum_w_mentioned"] / df["sum_w"]).to_numpy(dtype="float64")[order]
+    n_eff = [stats.kish_n_eff(a, b) for a, b in zip(sum_w.tolist(), sum_w2.tolist(), strict=True)]
+    ci = [stats.wilson_interval(p, n) for p, n in zip(share.tolist(), n_eff, strict=True)]
     changes: list[tuple[float, float, float, Any]] = []
-    for i, (p, n_eff) in enumerate(zip(df["p"], df["n_eff"], strict=True)):
-        if not has_prev[i]:
+    for k, i in enumerate(order):
+        if k == 0 or (level[order[k - 1]], group[order[k - 1]]) != (level[i], group[i]):
             changes.append((math.nan, math.nan, math.nan, None))
             continue
-        p0, n0 = float(prev_p[i]), float(prev_n[i])
-        lo, hi = stats.newcombe_diff_interval(p0, n0, p, n_eff)
-        changes.append((p - p0, lo, hi, prev["wave"].iat[i]))
-    df["change"] = [c[0] for c in changes]
-    df["change_low"] = [c[1] for c in changes]
-    df["change_high"] = [c[2] for c in changes]
-    df["prev_wave"] = [c[3] for c in changes]
-    df["change_significant"] = (df["change_low"] > 0) | (df["change_high"] < 0)
-    df = df[
-        [
-            "scope_level",
-            "wave",
-            "group_code",
-            "n",
-            "n_mentioned",
-            "n_eff",
-            "p",
-            "low",
-            "high",
-            "change",
-            "change_low",
-            "change_high",
-            "change_significant",
-            "prev_wave",
-        ]
-    ]
+        p, p0, n0 = float(share[k]), float(share[k - 1]), n_eff[k - 1]
+        lo, hi = stats.newcombe_diff_interval(p0, n0, p, n_eff[k])
+        changes.append((p - p0, lo, hi, wave[order[k - 1]]))
+    change_low = np.array([c[1] for c in changes], dtype="float64")
+    change_high = np.array([c[2] for c in changes], dtype="float64")
+    taken = {
+        c: df[c].take(order).reset_index(drop=True)
+        for c in ("scope_level", "wave", "group_code", "n", "n_mentioned")
+    }
+    df = pd.DataFrame(
+        {
+            **taken,
+            "n_eff": n_eff,
+            "p": share,
+            "low": [c[0] for c in ci],
+            "high": [c[1] for c in ci],
+            "change": [c[0] for c in changes],
+            "change_low": change_low,
+            "change_high": change_high,
+            "change_significant": (change_low > 0) | (change_high < 0),
+            "prev_wave": [c[3] for c in changes],
+        }
+    )
     values = ["n_mentioned", "n_eff", "p", "low", "high", "change", "change_low", "change_high"]
     out = suppress_by(df, scope, ["scope_level", "wave"], ["group_code"], values)
-    hidden = out[out["suppressed"]]
-    if not hidden.empty:
+    flags = out["suppressed"].to_numpy(dtype=bool)
+    if flags.any():
         # the change of a cell whose previous wave is hidden would reveal it: blank it too
-        gone = set(zip(hidden["scope_level"], hidden["group_code"], hidden["wave"], strict=True))
-        mask = [
-            (a, b, c) in gone
-            for a, b, c in zip(out["scope_level"], out["group_code"], out["prev_wave"], strict=True)
-        ]
-        for c in ("change", "change_low", "change_high"):
-            out.loc[mask, c] = np.nan
-        out.loc[mask, "change_significant"] = False
+        level, group = out["scope_level"].tolist(), out["group_code"].tolist()
+        gone = {
+            k
+            for k, hide in zip(zip(level, group, out["wave"].tolist(), strict=True), flags, strict=True)
+            if hide
+        }
+        mask = np.array(
+            [(a, b, c) in gone for a, b, c in zip(level, group, out["prev_wave"].tolist(), strict=True)],
+            dtype=bool,
+        )
+        blank = {
+            c: np.where(mask, np.nan, out[c].to_numpy(dtype="float64"))
+            for c in ("change", "change_low", "change_high")
+        }
+        out = out.assign(**blank, change_significant=out["change_significant"].to_numpy(dtype=bool) & ~mask)
     return out
 
 
