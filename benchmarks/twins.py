@@ -138,6 +138,12 @@ def _ai_gap_priority(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     return c[cols].sort_values([*keys[:4], "rank", "competency_code"]).reset_index(drop=True)
 
 
+@twin("ai_gap_priority_cube")
+def _ai_gap_priority_cube(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    """The precomputed cube answers ai_gap_priority for selections without an agency filter."""
+    return _ai_gap_priority(t, {**p, "agencies": None})
+
+
 @twin("ai_gap_mention")
 def _ai_gap_mention(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     groups = {
@@ -266,6 +272,19 @@ def _badges_coverage(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
         parts.append(g.assign(month=month))
     out = pd.concat(parts, ignore_index=True)[["month", "group_code", "headcount", "holders"]]
     return out.sort_values(["month", "group_code"]).reset_index(drop=True)
+
+
+@twin("badges_coverage_trend")
+def _badges_coverage_trend(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    """The coverage trend of the selection, then (with $benchmark) of the same filters without
+    the agency restriction: the coverage twin once per scope level."""
+    base = {**p, "group_by": "total"}
+    parts = [_badges_coverage(t, base).assign(scope_level="selection")]
+    if p.get("benchmark"):
+        parts.append(_badges_coverage(t, {**base, "agencies": None}).assign(scope_level="national"))
+    out = pd.concat(parts, ignore_index=True)
+    out["month"] = pd.to_datetime(out["month"])
+    return out[["month", "group_code", "headcount", "holders", "scope_level"]].reset_index(drop=True)
 
 
 @twin("ai_gap_waves")

@@ -335,6 +335,17 @@ VARIANTS = {
         {"wave_from": "2025-10", "wave_to": "2025-11", "group_by": "tier", "gov_level": "central"},
         {"wave_from": "2025-11", "wave_to": "2025-10", "group_by": "gov_level"},
     ],
+    "badges_coverage_trend": [
+        {},
+        {"benchmark": True, "agencies": ["A1"]},
+        {"benchmark": True, "agencies": ["A2"], "kind": "certification", "tier": "basic"},
+    ],
+    "ai_gap_priority_cube": [
+        {},
+        {"group_by": "gov_level", "weighted": False},
+        {"group_by": "workgroup", "tier": "basic", "personnel_type": "it_series"},
+        {"group_by": "personnel_type", "gov_level": "central"},
+    ],
     "data_status_freshness": [{}],
     "data_status_loads": [{}, {"feed": "badges"}],
     "data_status_quarantine": [{}, {"feed": "survey"}],
