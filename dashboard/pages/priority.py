@@ -149,8 +149,12 @@ def _largest_groups(df: pd.DataFrame, group_by: str) -> pd.DataFrame:
 
 
 def heatmap_data(scope: Scope, filters: Filters, group_by: str) -> pd.DataFrame:
-    """priority_scores limited to the groups the heatmap shows (agency: the largest AGENCY_CAP)."""
-    return _largest_groups(svc.priority_scores(scope, filters, group_by), group_by)
+    """priority_scores limited to the groups the heatmap shows (agency: the largest AGENCY_CAP,
+    whose scores alone are computed: the same rows as the whole frame's, tested)."""
+    if group_by == "agency":
+        groups = heatmap_groups(scope, filters, group_by)
+        return svc.priority_scores_of(scope, common_svc.resolve(scope, filters), group_by, tuple(groups))
+    return svc.priority_scores(scope, filters, group_by)
 
 
 def heatmap_groups(scope: Scope, filters: Filters, group_by: str) -> list[str]:
@@ -229,12 +233,12 @@ def render_n(scope: Scope, filters: Filters, group_by: str, lang: str) -> dict[s
 def render_bars(
     scope: Scope, filters: Filters, group_by: str, group: str | None, lang: str
 ) -> dict[str, Any]:
-    df = svc.priority_scores(scope, filters, group_by)
-    part = df[df["grp"].astype(str) == str(group)] if group is not None else df.iloc[0:0]
+    # Only the chosen group's scores are computed (the same rows as priority_scores', tested).
+    f = common_svc.resolve(scope, filters)
+    part = svc.priority_scores_of(scope, f, group_by, () if group is None else (str(group),))
     bench = None
     if scope.agencies is not None and group is not None:
-        b = svc.priority_benchmark(scope, filters, group_by)
-        bench = b[b["grp"].astype(str) == str(group)]
+        bench = svc.priority_benchmark_of(scope, f, group_by, (str(group),))
     fig = figs.ranked_bars(
         part, _comp_labels(list(part["competency_code"]), lang), _texts(lang), benchmark=bench
     )

@@ -12,9 +12,10 @@
 --   none); $gov_level, $tier, $workgroup, $personnel_type (NULL = all);
 --   $agencies (VARCHAR[] of agency codes, NULL = all); $group_by (tier | gov_level | workgroup |
 --   personnel_type | agency | all) chooses the grouping column (a value, never SQL text);
---   $weighted (BOOLEAN: raked weights and Kish n_eff, or plain means with n_eff = n); $z (the
+--   $groups (VARCHAR[]: only these groups' rows, NULL = all; each group's figures do not
+--   depend on the others'); $weighted (BOOLEAN: raked weights and Kish n_eff, or plain means with n_eff = n); $z (the
 --   normal quantile of the interval, 1.96 for 95 %).
--- params: {"wave": "2025", "wave_b": null, "gov_level": null, "agencies": null, "tier": null, "workgroup": null, "personnel_type": null, "group_by": "tier", "weighted": true, "z": 1.959963984540054}
+-- params: {"wave": "2025", "wave_b": null, "gov_level": null, "agencies": null, "tier": null, "workgroup": null, "personnel_type": null, "group_by": "tier", "groups": null, "weighted": true, "z": 1.959963984540054}
 WITH pts AS (
     SELECT
         m.wave,
@@ -58,6 +59,7 @@ stats AS (
         min(k) AS k_min,
         max(k) AS k_max
     FROM pts
+    WHERE $groups IS NULL OR list_contains($groups, grp)
     GROUP BY wave, grp, category, competency_code
 ),
 means AS (

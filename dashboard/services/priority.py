@@ -67,12 +67,23 @@ _EMPTY_COLS = ["grp", "category", "competency_code", "ai_related", "n", *SCORE_C
 
 
 def _estimates(
-    scope: Scope, f: Filters, group_by: str, agencies: list[str] | None, wave_b: str | None = None
+    scope: Scope,
+    f: Filters,
+    group_by: str,
+    agencies: list[str] | None,
+    wave_b: str | None = None,
+    groups: list[str] | None = None,
 ) -> pd.DataFrame:
-    """queries/priority_estimates.sql for resolved filters `f` (and a second wave alongside)."""
+    """queries/priority_estimates.sql for resolved filters `f` (and a second wave alongside;
+    only some groups' rows)."""
     params = f.sql_params(scope)
     params.update(
-        agencies=agencies, group_by=_group_by(group_by), weighted=bool(f.weighted), z=Z95, wave_b=wave_b
+        agencies=agencies,
+        group_by=_group_by(group_by),
+        weighted=bool(f.weighted),
+        z=Z95,
+        wave_b=wave_b,
+        groups=groups,
     )
     return get_warehouse().query("priority_estimates", **params)
 
@@ -117,6 +128,16 @@ def priority_scores(scope: Scope, filters: Filters, group_by: str = "tier") -> p
     return _suppressed(_scores(scope, filters, group_by, agencies), scope)
 
 
+def _cells(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
+    f = common.resolve(scope, filters)
+    if f.wave is None:
+        return pd.DataFrame(columns=["grp", "category", "competency_code", "n", "suppressed"])
+    params = f.sql_params(scope)
+    params.update(agencies=agencies, group_by=_group_by(group_by))
+    df = get_warehouse().query("priority_groups", **params)
+    return common.suppress(df, scope, n_col="n", value_cols=[], group_cols=["grp"])
+
+
 @service_cache
 def priority_group_cells(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
     """The N of every group × competency cell of priority_scores (same rows, same suppression,
@@ -124,13 +145,70 @@ def priority_group_cells(scope: Scope, filters: Filters, group_by: str = "tier")
     heatmap shows (queries/priority_groups.sql, a count instead of the estimates).
 
     Columns: grp, category, competency_code, n, suppressed."""
+    return _cells(scope, filters, group_by, filters.agencies_in_scope(scope))
+
+
+def _of(df: pd.DataFrame, groups: tuple[str, ...]) -> pd.DataFrame:
+    return df[df["grp"].astype(str).isin([str(g) for g in groups])]
+
+
+def _scores_of_groups(
+    scope: Scope,
+    filters: Filters,
+    group_by: str,
+    agencies: list[str] | None,
+    groups: tuple[str, ...],
+    cells: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The rows of `_suppressed(_scores(...))` for some groups only, computing only theirs.
+
+    A group's figures do not depend on the other groups'; which groups suppression hides does,
+    so it is decided on every group's cell counts (`_cells`: the same rows and rule) and applied
+    as suppress would apply it to the whole frame (the same values blanked, the same dtypes).
+    Falls back to the whole frame for no group or a missing (NULL) one, or when suppression hid part of
+    a group (then visible cells are re-ranked on the whole frame)."""
+    whole = lambda: _suppressed(_scores(scope, filters, group_by, agencies), scope)  # noqa: E731
     f = common.resolve(scope, filters)
-    if f.wave is None:
-        return pd.DataFrame(columns=["grp", "category", "competency_code", "n", "suppressed"])
-    params = f.sql_params(scope)
-    params.update(agencies=filters.agencies_in_scope(scope), group_by=_group_by(group_by))
-    df = get_warehouse().query("priority_groups", **params)
-    return common.suppress(df, scope, n_col="n", value_cols=[], group_cols=["grp"])
+    if f.wave is None or not groups or any(g is None for g in groups):
+        return _of(whole(), groups)
+    if cells is None:
+        cells = _cells(scope, f, group_by, agencies)
+    grp, hidden = cells["grp"].tolist(), cells["suppressed"].tolist()
+    hidden_groups = {g for g, h in zip(grp, hidden, strict=True) if h}
+    if hidden_groups & {g for g, h in zip(grp, hidden, strict=True) if not h}:
+        return _of(whole(), groups)
+    out = _estimates(scope, f, group_by, agencies, groups=[str(g) for g in groups]).drop(columns=["wave"])
+    mask = np.array([g in hidden_groups for g in out["grp"].tolist()], dtype=bool)
+    out["suppressed"] = mask
+    if hidden_groups and not scope.unsuppressed and int(scope.min_cell) > 1:
+        # As suppress does when anything in the frame is hidden: counts become floats.
+        out["n"] = out["n"].astype("float64")
+        if mask.any():
+            out.loc[mask, ["n", *SCORE_COLS]] = np.nan
+    return out
+
+
+@service_cache
+def priority_scores_of(
+    scope: Scope, filters: Filters, group_by: str, groups: tuple[str, ...]
+) -> pd.DataFrame:
+    """priority_scores(scope, filters, group_by) rows of the given groups (bars, comparisons,
+    the agency heatmap's largest agencies), without computing every other group's scores."""
+    if _group_by(group_by) != "agency":
+        # A handful of groups: computing them all costs no more than counting them first.
+        return _of(priority_scores(scope, filters, group_by), groups)
+    cells = priority_group_cells(scope, filters, group_by)  # shared with the page's group list
+    return _scores_of_groups(scope, filters, group_by, filters.agencies_in_scope(scope), tuple(groups), cells)
+
+
+@service_cache
+def priority_benchmark_of(
+    scope: Scope, filters: Filters, group_by: str, groups: tuple[str, ...]
+) -> pd.DataFrame:
+    """priority_benchmark(scope, filters, group_by) rows of the given groups."""
+    if _group_by(group_by) != "agency":
+        return _of(priority_benchmark(scope, filters, group_by), groups)
+    return _scores_of_groups(scope, filters.with_(agency=None), group_by, None, tuple(groups))
 
 
 @service_cache
@@ -212,7 +290,7 @@ def priority_compare(
     scope: Scope, filters: Filters, group_by: str, group_a: str, group_b: str
 ) -> pd.DataFrame:
     """Two groups of the same grouping compared (a − b) within the current filters."""
-    df = priority_scores(scope, filters, group_by)
+    df = priority_scores_of(scope, filters, group_by, (str(group_a), str(group_b)))
     a = df[df["grp"].astype(str) == str(group_a)]
     b = df[df["grp"].astype(str) == str(group_b)]
     return compare_frames(a, b)

@@ -299,3 +299,40 @@ def test_visible_cells_are_reranked_when_a_group_is_partly_hidden(monkeypatch: p
     assert out["rank"].tolist()[3:] == [2.0, 1.0]  # group b untouched
     whole = priority._suppressed(df.assign(n=[5, 5, 5, 50, 50]), PLANNER)
     assert whole["rank"].isna().tolist() == [True, True, True, False, False]
+
+
+def _same_frame(x: pd.DataFrame, y: pd.DataFrame) -> None:
+    x, y = x.reset_index(drop=True), y.reset_index(drop=True)
+    assert list(x.columns) == list(y.columns) and len(x) == len(y)
+    for col in x.columns:
+        assert str(x[col].dtype) == str(y[col].dtype), col
+        if x[col].dtype.kind == "f":
+            assert np.array_equal(x[col].to_numpy(), y[col].to_numpy(), equal_nan=True), col
+        else:
+            assert x[col].astype(object).tolist() == y[col].astype(object).tolist(), col
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        PLANNER,
+        UNSUPPRESSED,
+        Scope(role="agency_hr", user="h", agencies=("C1004", "C1001")),
+        Scope(role="planner", user="q", agencies=None, min_cell=40),
+    ],
+)
+@pytest.mark.parametrize("group_by", ["agency", "tier"])
+def test_scores_of_some_groups_equal_the_whole_frames_rows(scope: Scope, group_by: str) -> None:
+    """Computing only some groups' scores (suppression decided on every group's counts) gives
+    exactly the whole frame's rows for them: values, hidden cells, dtypes, order."""
+    for f in (Filters(wave="2025"), Filters(wave="2025", gov_level="county", weighted=False)):
+        whole = priority.priority_scores(scope, f, group_by)
+        bench = priority.priority_benchmark(scope, f, group_by)
+        groups = [str(g) for g in dict.fromkeys(whole["grp"].dropna().tolist())]
+        hidden = set(whole.loc[whole["suppressed"].astype(bool), "grp"])
+        picks = [tuple(groups[:1]), tuple(groups[:3]), tuple(groups[-2:]), tuple(sorted(hidden))[:2], ()]
+        for pick in picks:
+            _same_frame(priority.priority_scores_of(scope, f, group_by, pick), priority._of(whole, pick))
+            _same_frame(priority.priority_benchmark_of(scope, f, group_by, pick), priority._of(bench, pick))
+    if scope is PLANNER and group_by == "agency":
+        assert hidden, "the small warehouse should hide some agencies"
