@@ -36,6 +36,9 @@ SERVICES = {
     "priority_scores": svc.priority_scores,
     "priority_benchmark": svc.priority_benchmark,
     "priority_group_n": svc.priority_group_n,
+    "priority_group_cells": svc.priority_group_cells,
+    "priority_scores_of": svc.priority_scores_of,
+    "priority_benchmark_of": svc.priority_benchmark_of,
     "priority_compare": svc.priority_compare,
     "priority_compare_waves": svc.priority_compare_waves,
 }
