@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import dash
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -259,3 +261,23 @@ def test_key_failure_computes_instead(world: World, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(common, "current_scope", broken)
     with world.request(), pytest.raises(RuntimeError):
         render(_vals(), "x", IDS)  # the callback's own error, not a cached or shared answer
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: (
+            go.Figure(go.Scatter(x=np.array(["2025-01-01", "2025-02-01"], dtype="datetime64[us]"), y=[1, 2])),
+            html.Div([html.Table([html.Tr([html.Td("a"), html.Td(1.5)])])]),
+        ),
+        lambda: {"data": [{"x": np.array(["2025-01-01"], dtype="datetime64[us]"), "y": np.array([np.nan])}]},
+        lambda: go.Figure(go.Bar(x=np.array(["2025-03-01"], dtype="datetime64[us]"), y=np.array([3]))),
+        lambda: [html.P(np.int64(7)), {"n": np.float64(np.nan), "k": np.array(["x", None], dtype=object)}],
+        lambda: [html.Span(str(i)) for i in range(3)] + [{"d": Decimal("1.25")}],
+        lambda: {1: "int key", "s": [np.bool_(True), np.datetime64("2025-01-02T03:04:05")]},
+    ],
+)
+def test_output_json_is_plotlys_json(make: Any) -> None:
+    """The fast encoder gives exactly plotly's JSON (what Dash sends), date formats included."""
+
+    assert json.loads(cache.output_json(make())) == json.loads(to_json_plotly(make()))
