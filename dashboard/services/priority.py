@@ -131,7 +131,7 @@ def priority_scores(scope: Scope, filters: Filters, group_by: str = "tier") -> p
 def _cells(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
     f = common.resolve(scope, filters)
     if f.wave is None:
-        return pd.DataFrame(columns=["grp", "category", "competency_code", "n", "suppressed"])
+        return pd.DataFrame(columns=["grp", "n", "suppressed"])
     params = f.sql_params(scope)
     params.update(agencies=agencies, group_by=_group_by(group_by))
     df = get_warehouse().query("priority_groups", **params)
@@ -140,11 +140,12 @@ def _cells(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | 
 
 @service_cache
 def priority_group_cells(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
-    """The N of every group × competency cell of priority_scores (same rows, same suppression,
-    hence the same hidden groups) without the scores: what the page needs to list the groups the
-    heatmap shows (queries/priority_groups.sql, a count instead of the estimates).
+    """The groups of priority_scores with what suppression decides on (per group the largest and
+    the smallest cell N: queries/priority_groups.sql), suppressed as the scores are, hence the
+    same hidden groups and the same largest visible N, without computing the scores: what the
+    page needs to list the groups the heatmap shows.
 
-    Columns: grp, category, competency_code, n, suppressed."""
+    Columns: grp, n (two rows per group), suppressed."""
     return _cells(scope, filters, group_by, filters.agencies_in_scope(scope))
 
 
