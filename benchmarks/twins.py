@@ -336,6 +336,83 @@ def _priority_scores(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     return out.sort_values(["grp", "category", "competency_code"]).reset_index(drop=True)
 
 
+def _priority_points(t: Tables, p: dict[str, Any], waves: list[str]) -> pd.DataFrame:
+    """Own-tier points of the filtered respondents of `waves`, with their group and weight."""
+    parts = []
+    for wave in waves:
+        r = _priority_resp(t, {**p, "wave": wave})[["wave", "respondent_id", "tier", "weight", "grp"]]
+        pts = t["survey_competency_points"]
+        pts = pts[pts["wave"] == wave].drop(columns=["wave"])
+        parts.append(r.merge(pts, left_on=["respondent_id", "tier"], right_on=["respondent_id", "part_tier"]))
+    return pd.concat(parts, ignore_index=True)
+
+
+@twin("priority_estimates")
+def _priority_estimates(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    waves = [p["wave"]] + ([p["wave_b"]] if p.get("wave_b") not in (None, p["wave"]) else [])
+    j = _priority_points(t, p, waves)
+    if p.get("groups") is not None:
+        j = j[j["grp"].isin(p["groups"])]
+    w, x = j["weight"], j["points"].astype("float64")
+    j = j.assign(w2=w * w, wx=w * x, wx2=w * x * x, x=x, x2=x * x)
+    keys = ["wave", "grp", "category", "competency_code"]
+    c = j.groupby(keys, as_index=False, dropna=False).agg(
+        n=("weight", "size"),
+        sum_w=("weight", "sum"),
+        sum_w2=("w2", "sum"),
+        sum_wx=("wx", "sum"),
+        sum_wx2=("wx2", "sum"),
+        sum_x=("x", "sum"),
+        sum_x2=("x2", "sum"),
+        k_min=("k", "min"),
+        k_max=("k", "max"),
+    )
+    nf = c["n"].astype("float64")
+    if p.get("weighted", True):
+        c["score"] = c["sum_wx"] / c["sum_w"]
+        c["n_eff"] = c["sum_w"] * c["sum_w"] / c["sum_w2"]
+        second = c["sum_wx2"] / c["sum_w"]
+    else:
+        c["score"] = c["sum_x"] / nf
+        c["n_eff"] = nf
+        second = c["sum_x2"] / nf
+    var = (second - c["score"] ** 2).clip(lower=0.0) * nf / (nf - 1).where(c["n"] > 1)
+    c["se"] = np.sqrt(var / c["n_eff"])
+    c["ci_low"] = c["score"] - p["z"] * c["se"]
+    c["ci_high"] = c["score"] + p["z"] * c["se"]
+    c = c.merge(t["competency"][["competency_code", "ai_related"]], on="competency_code", how="left")
+    c["ai_related"] = c["ai_related"].fillna(False).astype(bool)
+    c["rank"] = c.groupby(["wave", "grp", "category"])["score"].rank(method="min", ascending=False)
+    c["category_order"] = c["category"].map({"common": 0.0, "technical": 1.0, "management": 2.0}).fillna(9.0)
+    cols = [
+        *keys,
+        "ai_related",
+        "n",
+        "score",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n_eff",
+        "rank",
+        "k_min",
+        "k_max",
+        "category_order",
+    ]
+    c = c.sort_values(["wave", "grp", "category_order", "rank", "competency_code"], na_position="last")
+    return c[cols].reset_index(drop=True)
+
+
+@twin("priority_groups")
+def _priority_groups(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    j = _priority_points(t, p, [p["wave"]])
+    cells = j.groupby(["grp", "category", "competency_code"], dropna=False).size().rename("n").reset_index()
+    g = cells.groupby("grp", dropna=False)["n"]
+    hi = g.max().rename("n").reset_index().assign(k=0)
+    lo = g.min().rename("n").reset_index().assign(k=1)
+    out = pd.concat([hi, lo]).sort_values(["grp", "k"], na_position="last")
+    return out[["grp", "n"]].reset_index(drop=True)
+
+
 @twin("priority_group_n")
 def _priority_group_n(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     r = _priority_resp(t, p)

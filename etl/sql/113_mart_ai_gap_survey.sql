@@ -55,8 +55,10 @@ cells AS (
            max(p.k) AS k,
            CAST(sum(CAST(p.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
            CAST(sum(CAST(p.weight * p.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w2,
+           -- NULL, not NaN, for a cell whose weights sum to 0 (the weight audit fails such a
+           -- build; the mart must not abort the load before the audits run).
            CAST(sum(CAST(p.weight * p.points AS DECIMAL(38, 12))) AS DOUBLE)
-               / CAST(sum(CAST(p.weight AS DECIMAL(38, 12))) AS DOUBLE) AS score_w,
+               / NULLIF(CAST(sum(CAST(p.weight AS DECIMAL(38, 12))) AS DOUBLE), 0) AS score_w,
            CAST(sum(CAST(1.0 AS DECIMAL(38, 12))) AS DOUBLE) AS sum_1,
            CAST(sum(CAST(CAST(p.points AS DOUBLE) AS DECIMAL(38, 12))) AS DOUBLE)
                / CAST(sum(CAST(1.0 AS DECIMAL(38, 12))) AS DOUBLE) AS score_u
