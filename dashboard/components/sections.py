@@ -166,24 +166,18 @@ def report_table(
     table_id: str,
     cell_class: Callable[[Any], str | None] | None = None,
 ) -> html.Div:
-    """A plain bordered report table (caption, header row, one Td per value as text, with the
-    class `cell_class(value)` gives) in a scroll region. Cells are sent in Dash's wire format
-    (components.html_dict): the report tables page has thousands of them."""
-    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
-    klass = cell_class or (lambda _v: None)
-    rows: list[Any] = [
-        comp.html_dict("Tr", [comp.html_dict("Td", str(v), klass(v)) for v in row])
-        for row in df.itertuples(index=False)
-    ]
-    body = html.Tbody(rows)
+    """A plain bordered report table (caption, header row, one cell per value as text, with the
+    class `cell_class(value)` gives) in a scroll region. The report tables page has thousands of
+    cells: the table is one component (components.table_markup), not one per cell."""
+    rows = [[str(v) for v in row] for row in df.itertuples(index=False)]
     return comp.scroll_region(
-        dbc.Table(
-            [html.Caption(caption), head, body],
-            bordered=True,
-            size="sm",
-            striped=True,
-            className="report-table mb-0",
-            id=table_id,
+        comp.table_markup(
+            caption,
+            [str(c) for c in df.columns],
+            rows,
+            "table table-bordered table-sm table-striped report-table mb-0",
+            table_id,
+            cell_class,
         ),
         caption,
     )

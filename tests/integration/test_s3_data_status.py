@@ -19,6 +19,7 @@ from dashboard.filters import Filters
 from dashboard.scope import Scope
 from tests.fixtures.test_shell_warehouse import build_small_warehouse
 from tests.integration.test_s3_priority import _decode
+from tests.markup import tables_in
 
 PLANNER = Scope(role="planner", user="p", agencies=None)
 
@@ -97,14 +98,17 @@ def test_skeleton_layout_and_callbacks(app: Any) -> None:
     from dashboard.pages import data_status as page
 
     layout = json.dumps(_call(app, page.layout))
-    assert "data-status-loads-wrap" in layout and '"Tbody"' not in layout and "Tr" not in layout
+    assert "data-status-loads-wrap" in layout and "<tbody>" not in layout and '"Tr"' not in layout
     kpis, fresh = _call(app, page._update_summary.uncached, "")
     loads = _call(app, page._update_loads.uncached, "")
     fig, reasons = _call(app, page._update_reasons.uncached, "")
     log = db.get_warehouse().execute("SELECT count(*) AS n, sum(rows_read) AS r FROM etl_load_log")
     text = json.dumps([kpis, fresh, loads, reasons], ensure_ascii=False)
     assert f'"{int(log["r"].iloc[0]):,}"' in text  # KPI: rows read
-    assert json.dumps(loads).count('"Tr"') == int(log["n"].iloc[0]) + 1  # header + one row per file
-    assert '"data-status-loads"' in json.dumps(loads) and '"data-status-freshness"' in json.dumps(fresh)
-    assert '"data-status-reasons-table"' in json.dumps(reasons)
+    (table,) = tables_in(loads)
+    assert table["id"] == "data-status-loads" and len(table["rows"]) == int(
+        log["n"].iloc[0]
+    )  # a row per file
+    assert [t["id"] for t in tables_in(fresh)] == ["data-status-freshness"]
+    assert [t["id"] for t in tables_in(reasons)] == ["data-status-reasons-table"]
     assert fig["data"] and all(t["type"] == "bar" for t in fig["data"])

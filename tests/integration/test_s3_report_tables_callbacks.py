@@ -31,6 +31,7 @@ from dashboard import db
 from dashboard.filters import Filters
 from dashboard.scope import Scope
 from dashboard.services import report_tables as rt
+from tests.markup import is_markup, markup_texts, tables_in
 
 PLANNER = Scope(role="planner", user="p", agencies=None)
 UNSUPPRESSED = Scope(role="planner", user="p", agencies=None, unsuppressed=True)
@@ -214,7 +215,9 @@ def _texts(node: Any) -> list[str]:
     out: list[str] = []
     for comp in iter_components(node):
         children = comp.get("props", {}).get("children")
-        if isinstance(children, str):
+        if is_markup(children):
+            out += markup_texts(children)
+        elif isinstance(children, str):
             out.append(children)
         elif isinstance(children, list):
             out += [c for c in children if isinstance(c, str)]
@@ -233,6 +236,8 @@ def _cells(node: Any) -> list[list[str]]:
             ]
             if tds:
                 rows.append([str(td["props"].get("children")) for td in tds])
+    for table in tables_in(node):  # the tables themselves are one markup component each
+        rows += table["rows"]
     return rows
 
 

@@ -19,6 +19,7 @@ from dashboard.i18n import reference_codes
 from dashboard.scope import Scope
 from dashboard.settings import Settings
 from tests.fixtures.test_shell_warehouse import build_small_warehouse
+from tests.markup import is_markup, markup_texts
 
 PLANNER = Scope(role="planner", user="p", agencies=None)
 EXEC = Scope(role="executive", user="e", agencies=None)
@@ -54,7 +55,9 @@ def _texts(node: Any) -> Iterator[str]:
                     if isinstance(vals, list):
                         yield from (v for v in vals if isinstance(v, str))
         children = props.get("children")
-        if isinstance(children, str):
+        if is_markup(children):
+            yield from markup_texts(children)
+        elif isinstance(children, str):
             yield children
         else:
             yield from _texts(children)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -10,13 +9,13 @@ import dash
 import pandas as pd
 import pytest
 from dash import html
-from plotly.io.json import to_json_plotly as to_json
 
 from dashboard import components as comp
 from dashboard.components import sections
 from dashboard.filters import Filters
 from dashboard.scope import Scope
 from dashboard.services import common
+from tests.markup import tables_in
 
 P = comp.ids("tst")
 
@@ -65,26 +64,17 @@ def test_page_frame_puts_the_panel_beside_the_content() -> None:
 
 
 def test_report_table_renders_header_and_cells_with_their_class() -> None:
-    df = pd.DataFrame({"a": ["1", "N/A"], "b": ["x", "y"]})
-    region = sections.report_table(df, "Cap", "tbl", lambda v: "na" if v == "N/A" else None)
-    table = region.children
-    assert table.id == "tbl" and table.className == "report-table mb-0" and table.bordered is True
-    caption, head, body = table.children
-    assert caption.children == "Cap"
-    assert [th.children for th in head.children.children] == ["a", "b"]
-    assert all(th.scope == "col" for th in head.children.children)
-    # cells travel in Dash's wire format: the same JSON html.Td(v, className=...) would send
-    cells = [
-        [
-            (td["type"], td["props"]["children"], td["props"].get("className"))
-            for td in tr["props"]["children"]
-        ]
-        for tr in body.children
-    ]
-    assert cells == [[("Td", "1", None), ("Td", "x", None)], [("Td", "N/A", "na"), ("Td", "y", None)]]
-    expected = json.loads(to_json(html.Tr([html.Td("N/A", className="na"), html.Td("y")])))
-    assert json.loads(to_json(body.children[1])) == expected
-    assert _json(region)["props"]["aria-label"] == "Cap"
+    df = pd.DataFrame({"a": ["1", "N/A"], "b": ["x", "<b>&y"]})
+    region = sections.report_table(df, "Cap <i>", "tbl", lambda v: "na" if v == "N/A" else None)
+    (table,) = tables_in(region)
+    assert table["id"] == "tbl" and "report-table" in table["class"] and "table-bordered" in table["class"]
+    assert table["caption"] == "Cap <i>"  # text, escaped in the markup: no element of its own
+    assert table["headers"] == ["a", "b"]  # each with scope=col (checked by the parser)
+    assert table["rows"] == [["1", "x"], ["N/A", "<b>&y"]]
+    assert table["classes"] == [[None, None], ["na", None]]
+    markup = region.children.children
+    assert "<b>" not in markup and "&lt;b&gt;&amp;y" in markup and "<i>" not in markup
+    assert _json(region)["props"]["aria-label"] == "Cap <i>"
 
 
 def test_guarded_layout_shows_the_error_panel_and_logs_with_the_page_logger(
