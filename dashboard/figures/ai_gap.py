@@ -10,7 +10,6 @@ same traces, shapes and layout, numeric arrays as typed arrays; tests/unit/test_
 from __future__ import annotations
 
 import base64
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from _plotly_utils.utils import convert_to_base64
 
+from dashboard.figures.common import template_json
 from dashboard.i18n import label, t
 
 OK_COLOR = "#1b7837"  # meets the target
@@ -28,14 +28,6 @@ FONT_FAMILY = "Noto Sans CJK TC, Noto Sans TC, sans-serif"
 TEMPLATE = "plotly_white"
 
 Fig = dict[str, Any]
-
-
-@cache
-def template_json(name: str = TEMPLATE) -> dict[str, Any]:
-    """A registered plotly template as plain JSON-ready dicts (static: built once per process).
-
-    Shared by every figure dict: treat it as read-only."""
-    return pio.templates[name].to_plotly_json()  # type: ignore[no-any-return]
 
 
 def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
@@ -77,7 +69,7 @@ def figure(data: list[dict[str, Any]], layout: dict[str, Any], title: str, heigh
     convert_to_base64(data)
     return {
         "data": data,
-        "layout": {**layout, **layout_props(title, height), "template": template_json()},
+        "layout": {**layout, **layout_props(title, height), "template": template_json(TEMPLATE)},
     }
 
 

@@ -7,50 +7,31 @@ JSON is the same as the step-by-step construction's (tests/unit/test_s3_badges_f
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 from _plotly_utils.utils import convert_to_base64
 
-from dashboard.figures.ai_gap import GAP_COLOR, SERIES, use_template
+from dashboard.figures.ai_gap import GAP_COLOR, SERIES, layout_props, use_template
+from dashboard.figures.common import template_json
 from dashboard.i18n import label, t
 
 EVENT_COLORS = {"issued": "#2166ac", "revoked": "#b2182b", "expired": "#e08214"}
 LEVELS = ("intro", "advanced", "practice")
 MAX_BARS = 40
-FONT_FAMILY = "Noto Sans CJK TC, Noto Sans TC, sans-serif"
-
-
-def _layout_props(title: str, height: int = 380) -> dict[str, Any]:
-    """figures.ai_gap._layout's properties as a plain dict (same look, one validation pass)."""
-    return {
-        "title": {"text": title, "x": 0, "font": {"size": 15}},
-        "height": height,
-        "margin": {"l": 10, "r": 10, "t": 50, "b": 40},
-        "legend": {"orientation": "h", "y": -0.2},
-        "font": {"family": FONT_FAMILY},
-    }
 
 
 Spec = dict[str, Any]  # {"data": [trace dicts], "layout": {...}}: a figure before plotly sees it
 
 
 def _spec(data: list[dict[str, Any]], layout: dict[str, Any], title: str, height: int = 380) -> Spec:
-    return {"data": data, "layout": {**layout, **_layout_props(title, height)}}
+    return {"data": data, "layout": {**layout, **layout_props(title, height)}}
 
 
 def as_figure(spec: Spec) -> go.Figure:
     """The go.Figure of a spec (validated once, template set without re-validation)."""
     return use_template(go.Figure(spec), "plotly_white")
-
-
-@cache
-def _white() -> dict[str, Any]:
-    # static: the registered plotly_white template as JSON-ready dicts (never mutated)
-    return pio.templates["plotly_white"].to_plotly_json()  # type: ignore[no-any-return]
 
 
 def _arrays(obj: Any) -> Any:
@@ -72,7 +53,7 @@ def as_plain(spec: Spec) -> dict[str, Any]:
     layout = _arrays(spec["layout"])
     convert_to_base64(data)  # numeric arrays as typed-array specs, as go.Figure.to_dict() does
     convert_to_base64(layout)
-    return {"data": data, "layout": {**layout, "template": _white()}}
+    return {"data": data, "layout": {**layout, "template": template_json("plotly_white")}}
 
 
 def empty_spec(message: str) -> Spec:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 FONT = "Noto Sans CJK TC, Noto Sans TC, Microsoft JhengHei, sans-serif"
 AI_COLOR = "#7b2cbf"  # AI-related competencies (with a ★ marker, never colour alone)
@@ -15,6 +17,13 @@ FLAG_COLOR = "#b02a37"
 AI_MARK = "★"
 # Sequential, colour-blind-safe, dark enough at the top for white text.
 HEAT_SCALE = "Blues"
+
+
+@cache
+def template_json(name: str) -> dict[str, Any]:
+    """A registered plotly template as the JSON-ready dict a figure embeds (static: built once per
+    process and shared by every figure dict; treat it as read-only)."""
+    return pio.templates[name].to_plotly_json()  # type: ignore[no-any-return]
 
 
 def base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
@@ -49,9 +58,9 @@ def base_layout_props(title: str | None = None, height: int | None = None) -> di
     return props
 
 
-def empty_figure(message: str) -> go.Figure:
-    """A blank figure carrying a message (no data, or everything suppressed)."""
-    layout = {
+def empty_layout(message: str) -> dict[str, Any]:
+    """The layout of a blank figure carrying a message (no data, or everything suppressed)."""
+    return {
         "annotations": [
             {
                 "text": message,
@@ -67,7 +76,11 @@ def empty_figure(message: str) -> go.Figure:
         "yaxis": {"visible": False},
         **base_layout_props(height=220),
     }
-    return go.Figure(layout=layout)
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank figure carrying a message (no data, or everything suppressed)."""
+    return go.Figure(layout=empty_layout(message))
 
 
 def ai_label(name: str, ai_related: bool) -> str:

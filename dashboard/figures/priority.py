@@ -23,15 +23,11 @@ from dashboard.figures.common import (
     HEAT_SCALE,
     ai_label,
     base_layout_props,
+    empty_layout,
+    template_json,
 )
 
 Figure = dict[str, Any]
-
-
-@functools.cache
-def _template_json(name: str) -> dict[str, Any]:
-    """A registered template as go.Figure embeds it (static: computed once per process)."""
-    return go.Figure(layout={"template": pio.templates[name]}).to_plotly_json()["layout"]["template"]
 
 
 @functools.cache
@@ -47,7 +43,7 @@ def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
         if isinstance(trace.get("colorscale"), str):
             trace["colorscale"] = _colorscale(trace["colorscale"])
     out = {k: v for k, v in layout.items() if not (k == "title" and v == {})}
-    return {"data": data, "layout": {**out, "template": _template_json(str(pio.templates.default))}}
+    return {"data": data, "layout": {**out, "template": template_json(str(pio.templates.default))}}
 
 
 def _num(values: Any) -> np.ndarray:
@@ -57,23 +53,7 @@ def _num(values: Any) -> np.ndarray:
 def empty_figure(message: str) -> Figure:
     """A blank figure carrying a message (no data, or everything suppressed); the dict twin of
     figures.common.empty_figure."""
-    layout = {
-        "annotations": [
-            {
-                "text": message,
-                "x": 0.5,
-                "y": 0.5,
-                "xref": "paper",
-                "yref": "paper",
-                "showarrow": False,
-                "font": {"size": 15},
-            }
-        ],
-        "xaxis": {"visible": False},
-        "yaxis": {"visible": False},
-        **base_layout_props(height=220),
-    }
-    return figure([], layout)
+    return figure([], empty_layout(message))
 
 
 def heatmap(
@@ -294,5 +274,5 @@ def compare_chart(df: pd.DataFrame, comp_labels: dict[str, str], texts: dict[str
 
 # Built once when the page module is imported (at app start): plotly loads its validators and the
 # template lazily, which made the first heatmap request of a fresh worker ~1 s slower.
-_template_json(str(pio.templates.default))
+template_json(str(pio.templates.default))
 _colorscale(HEAT_SCALE)
