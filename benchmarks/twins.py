@@ -314,15 +314,11 @@ def _priority_resp(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     return r.assign(grp=r[col] if col else "all")
 
 
-@twin("priority_scores")
-def _priority_scores(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
-    r = _priority_resp(t, p)[["respondent_id", "tier", "weight", "grp"]]
-    pts = t["survey_competency_points"]
-    pts = pts[pts["wave"] == p["wave"]]
-    j = r.merge(pts, left_on=["respondent_id", "tier"], right_on=["respondent_id", "part_tier"])
+def _point_stats(j: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Counts, weight sums and (weighted) sums of points and squares per `keys`."""
     w, x = j["weight"], j["points"].astype("float64")
     j = j.assign(w2=w * w, wx=w * x, wx2=w * x * x, x=x, x2=x * x)
-    out = j.groupby(["grp", "category", "competency_code"], as_index=False, dropna=False).agg(
+    return j.groupby(keys, as_index=False, dropna=False).agg(
         n=("weight", "size"),
         sum_w=("weight", "sum"),
         sum_w2=("w2", "sum"),
@@ -333,6 +329,11 @@ def _priority_scores(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
         k_min=("k", "min"),
         k_max=("k", "max"),
     )
+
+
+@twin("priority_scores")
+def _priority_scores(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    out = _point_stats(_priority_points(t, p, [p["wave"]]), ["grp", "category", "competency_code"])
     return out.sort_values(["grp", "category", "competency_code"]).reset_index(drop=True)
 
 
@@ -353,20 +354,8 @@ def _priority_estimates(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     j = _priority_points(t, p, waves)
     if p.get("groups") is not None:
         j = j[j["grp"].isin(p["groups"])]
-    w, x = j["weight"], j["points"].astype("float64")
-    j = j.assign(w2=w * w, wx=w * x, wx2=w * x * x, x=x, x2=x * x)
     keys = ["wave", "grp", "category", "competency_code"]
-    c = j.groupby(keys, as_index=False, dropna=False).agg(
-        n=("weight", "size"),
-        sum_w=("weight", "sum"),
-        sum_w2=("w2", "sum"),
-        sum_wx=("wx", "sum"),
-        sum_wx2=("wx2", "sum"),
-        sum_x=("x", "sum"),
-        sum_x2=("x2", "sum"),
-        k_min=("k", "min"),
-        k_max=("k", "max"),
-    )
+    c = _point_stats(j, keys)
     nf = c["n"].astype("float64")
     if p.get("weighted", True):
         c["score"] = c["sum_wx"] / c["sum_w"]
