@@ -103,4 +103,4 @@ def test_gunicorn_config_loads_in_gunicorn(monkeypatch: pytest.MonkeyPatch) -> N
     app.load_config_from_file(str(ROOT / "gunicorn.conf.py"))
     assert app.cfg.workers == 2
     assert app.cfg.worker_class_str == "gthread"
-    assert app.cfg.max_requests == 5000
+    assert app.cfg.max_requests == 50000
