@@ -45,6 +45,7 @@ def disable_cache() -> None:
 
 
 def clear_cache() -> None:
+    _local.clear()
     if _backend is not None:
         _backend.clear()
 
@@ -199,6 +200,53 @@ def output_json(value: Any) -> str:
         return str(to_json_plotly(value))
 
 
+class _LocalOutputs:
+    """A small per-process LRU of rendered outputs (JSON text) in front of the shared backend.
+
+    Entries are immutable text under keys that carry the data version, so a local copy is never
+    stale; a hit saves the Redis round trip, which under load waits for a Redis server sharing
+    the busy cores (a py-spy profile of a worker in the load test: 20 % of its busy time). The
+    shared backend still receives every entry, so other workers hit it."""
+
+    def __init__(self, max_bytes: int) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            text = self._items.get(key)
+            if text is not None:
+                self._items.move_to_end(key)
+            return text
+
+    def put(self, key: str, text: str) -> None:
+        if len(text) > self.max_bytes // 16:
+            return  # a few large outputs must not push out everything else
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._bytes += len(text) - (len(old) if old is not None else 0)
+            self._items[key] = text
+            while self._bytes > self.max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_local = _LocalOutputs(64 * 2**20)
+
+
 def _memoize(name: str, key_parts: Callable[[], list[str]], compute: Callable[[], Any]) -> Any:
     """The cached JSON of compute() under a key from key_parts(); computes when anything fails.
 
@@ -216,11 +264,15 @@ def _memoize(name: str, key_parts: Callable[[], list[str]], compute: Callable[[]
         log.debug("no output cache key for %s", name, exc_info=True)
         return compute()
     key = _OUTPUT_PREFIX + name + ":" + hashlib.sha256("\x1f".join([name, *parts]).encode()).hexdigest()
-    try:
-        hit = _backend.get(key)
-    except Exception:
-        log.warning("cache get failed for %s", name, exc_info=True)
-        hit = None
+    hit = _local.get(key)
+    if hit is None:
+        try:
+            hit = _backend.get(key)
+        except Exception:
+            log.warning("cache get failed for %s", name, exc_info=True)
+            hit = None
+        if hit is not None:
+            _local.put(key, hit)
     if hit is not None:
         return orjson.loads(hit)
     result = compute()
@@ -231,6 +283,7 @@ def _memoize(name: str, key_parts: Callable[[], list[str]], compute: Callable[[]
         _backend.set(key, text, timeout=_timeout)
     except Exception:
         log.warning("cache set failed for %s", name, exc_info=True)
+    _local.put(key, text)
     return orjson.loads(text)
 
 

@@ -281,3 +281,33 @@ def test_output_json_is_plotlys_json(make: Any) -> None:
     """The fast encoder gives exactly plotly's JSON (what Dash sends), date formats included."""
 
     assert json.loads(cache.output_json(make())) == json.loads(to_json_plotly(make()))
+
+
+def test_local_outputs_keep_the_newest_within_their_byte_budget() -> None:
+    local = cache._LocalOutputs(max_bytes=2000)  # entries above 2000/16 = 125 bytes are not kept
+    for i in range(20):
+        local.put(f"k{i}", str(i % 10) * 100)  # exactly the budget
+    assert local.get("k0") == "0" * 100  # k0 is now the most recently used
+    local.put("k20", "x" * 100)  # over budget: the least recently used (k1) goes
+    assert local.get("k1") is None and local.get("k0") and local.get("k20") and len(local) == 20
+    local.put("big", "w" * 126)
+    assert local.get("big") is None
+    local.clear()
+    assert len(local) == 0 and local.get("k0") is None
+
+
+def test_a_local_hit_needs_no_backend_round_trip(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    render = _render(world)
+    gets: list[str] = []
+    real_get = cache._backend.get
+    monkeypatch.setattr(cache._backend, "get", lambda key: gets.append(key) or real_get(key))
+    with world.request():
+        miss = render(_vals(), "x", IDS)
+        n_gets = len(gets)
+        hit = render(_vals(), "x", IDS)
+    assert hit == miss and len(world.calls) == 1
+    assert not [k for k in gets[n_gets:] if k.startswith("out:")], "served from the worker's own copy"
+    cache._local.clear()  # another worker: no local copy, the shared backend answers
+    with world.request():
+        assert render(_vals(), "x", IDS) == miss
+    assert len(world.calls) == 1 and [k for k in gets[n_gets:] if k.startswith("out:")]
