@@ -280,6 +280,7 @@ def table_markup(
     class_name: str,
     table_id: str | None = None,
     cell_class: Callable[[str], str | None] | None = None,
+    caption_class: str | None = None,
 ) -> dcc.Markdown:
     """A semantic HTML table (caption, column headers with scope, one cell per value) as ONE Dash
     component. Dash's renderer wraps every component it receives in a store subscriber, so a
@@ -297,11 +298,26 @@ def table_markup(
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
     ident = f' id="{escape(table_id)}"' if table_id else ""
+    cap_attr = f' class="{escape(caption_class)}"' if caption_class else ""
     markup = (
-        f'<table{ident} class="{escape(class_name)}"><caption>{escape(caption)}</caption>'
+        f'<table{ident} class="{escape(class_name)}"><caption{cap_attr}>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
     return dcc.Markdown(markup, dangerously_allow_html=True, className="table-markup")
+
+
+def record_table(df: pd.DataFrame, caption: str, table_id: str) -> dcc.Markdown:
+    """Every row of a frame as a plain semantic table (visually hidden caption, column headers,
+    None shown empty): the /staff and /audit record lists, which can run to thousands of cells."""
+    rows = [["" if v is None else str(v) for v in row] for row in df.itertuples(index=False)]
+    return table_markup(
+        caption,
+        [str(c) for c in df.columns],
+        rows,
+        "table table-sm table-striped align-top",
+        table_id,
+        caption_class="visually-hidden",
+    )
 
 
 def accessible_table(

@@ -20,19 +20,6 @@ ID = comp.ids("audit")
 SHOWN_ROWS = 500  # newest records on screen; older ones via the event/user filters
 
 
-def html_table(df: pd.DataFrame, caption: str, table_id: str) -> html.Table:
-    """A semantic table with a caption and column headers (screen-reader friendly)."""
-    head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in df.columns]))
-    body = html.Tbody(
-        [html.Tr([html.Td("" if v is None else str(v)) for v in row]) for row in df.itertuples(index=False)]
-    )
-    return html.Table(
-        [html.Caption(caption, className="visually-hidden"), head, body],
-        id=table_id,
-        className="table table-sm table-striped align-top",
-    )
-
-
 def display_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Audit records with translated headers and event names."""
     out = df.copy()
@@ -103,7 +90,7 @@ def _update(event: str | None, user: str | None) -> tuple[Any, ...]:
     table = display_table(df, lang)
     shown = table.head(SHOWN_ROWS)
     return (
-        html_table(shown, t("audit.title", lang), ID("table")),
+        comp.record_table(shown, t("audit.title", lang), ID("table")),
         t("audit.count", lang, n=len(table))
         + (t("audit.truncated", lang, n=SHOWN_ROWS) if len(table) > SHOWN_ROWS else ""),
     )

@@ -6,7 +6,6 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components as comp
@@ -20,20 +19,6 @@ dash.register_page(__name__, path="/staff", title="人員名冊 · Staff", order
 PAGE = "/staff"
 ID = comp.ids("staff")
 FILTER_KEYS = ("agency", "unit", "tier", "personnel_type", "route", "missing", "search")
-
-
-def html_table(df: pd.DataFrame, caption: str, table_id: str) -> html.Table:
-    """A semantic table (caption, column headers) with every row: what is downloaded is what is
-    on screen, and screen readers get proper headers (the DataTable's pager buttons have none)."""
-    head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in df.columns]))
-    body = html.Tbody(
-        [html.Tr([html.Td("" if v is None else str(v)) for v in row]) for row in df.itertuples(index=False)]
-    )
-    return html.Table(
-        [html.Caption(caption, className="visually-hidden"), head, body],
-        id=table_id,
-        className="table table-sm table-striped align-top",
-    )
 
 
 def _aria(text: str) -> dict[str, Any]:
@@ -157,7 +142,7 @@ def _render(*values: Any) -> tuple[Any, ...]:
         for k in ("staff", "core_missing", "route_missing", "complete")
     ]
     caption = t("staff.caption", lang, n=len(table))
-    return html_table(table, caption, ID("table")), kpis, t("staff.count", lang, n=len(table))
+    return comp.record_table(table, caption, ID("table")), kpis, t("staff.count", lang, n=len(table))
 
 
 @callback(

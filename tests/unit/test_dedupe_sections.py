@@ -153,3 +153,15 @@ def test_download_tail_names_tables_by_their_section_titles_and_ends_with_the_su
     assert (
         note.children == t("badges.measure.suppression", "en") and note.className == "small text-muted mt-3"
     )
+
+
+def test_record_table_keeps_every_row_with_a_hidden_caption() -> None:
+    from dashboard import components
+
+    df = pd.DataFrame({"id": ["S1", "S2"], "note": [None, "<x>"]}, dtype=object)
+    markup = components.record_table(df, "Staff", "staff-table")
+    (table,) = tables_in(markup)
+    assert table["id"] == "staff-table" and table["caption"] == "Staff"
+    assert table["headers"] == ["id", "note"]
+    assert table["rows"] == [["S1", ""], ["S2", "<x>"]]
+    assert '<caption class="visually-hidden">' in markup.children and "&lt;x&gt;" in markup.children
