@@ -261,7 +261,8 @@ def table_outputs(scope: Scope, filters: Filters, number: int, lang: str) -> tup
 
 def summary_rows(scope: Scope, filters: Filters, part: str, lang: str) -> list[Any]:
     """A summary callback's output: the body rows of Tables 19-22 (`part="scopes"`) or of
-    Tables 23-25 (`part="workgroups"`), the same cells sections.report_table would render."""
+    Tables 23-25 (`part="workgroups"`): a few rows, sent as row components (html_dict) because
+    they fill a Tbody of the summary table rather than a table of their own."""
     summary = svc.report_tables_summary_part(scope, svc.report_filters(scope, filters), part)
     shown = summary_display(summary, lang).astype(str)
     return [
@@ -272,7 +273,7 @@ def summary_rows(scope: Scope, filters: Filters, part: str, lang: str) -> list[A
 
 def _summary_table(lang: str) -> html.Div:
     """The summary table with its caption and header; its two row groups (Tables 19-22, Tables
-    23-25) are filled by two callbacks. Same markup as sections.report_table."""
+    23-25) are filled by two callbacks. The same classes as sections.report_table's tables."""
     caption = t("report_tables.summary_title", lang)
     return comp.scroll_region(
         dbc.Table(
