@@ -391,7 +391,7 @@ class DashSession:
     def _dep_value(self, dep: dict[str, Any], binding: dict[str, Any]) -> Any:
         dep_id = _bind(dep["id"], binding)
         if _is_wildcard(dep_id):
-            pattern = json.loads(dep_id)
+            pattern = _loads(dep_id)
             return [
                 {"id": _parse_id(k), "property": dep["property"], "value": p.get(dep["property"])}
                 for k, p in self.index.items()
