@@ -3,6 +3,13 @@
 # Run:   docker run -p 8050:8050 -v /srv/moda/data:/data -e DASHBOARD_SECRET_KEY=... moda-dashboard
 # See docs/operations.md for every setting, the reverse proxy and data refreshes.
 
+# ---------------------------------------------------------------- build stage: plotly.js
+# The partial plotly.js bundle the dashboard serves (frontend/, dashboard/plotly_bundle.py).
+FROM node:20-bookworm-slim AS plotly
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json frontend/plotly-entry.js frontend/build-plotly.mjs ./
+RUN npm ci --no-audit --no-fund --loglevel=error && node build-plotly.mjs
+
 # ---------------------------------------------------------------- build stage: dependencies
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -29,6 +36,7 @@ WORKDIR /app
 COPY etl ./etl
 COPY dashboard ./dashboard
 COPY assets ./assets
+COPY --from=plotly /frontend/dist ./frontend/dist
 COPY data/reference ./data/reference
 COPY data/codebooks ./data/codebooks
 COPY gunicorn.conf.py pyproject.toml ./

@@ -4,6 +4,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The partial plotly.js bundle the dashboard serves (dashboard/plotly_bundle.py), built by npm.
+PLOTLY_JS := frontend/dist/plotly-dashboard.min.js
 
 .DEFAULT_GOAL := help
 
@@ -19,13 +21,23 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the locked dependencies
 
+$(PLOTLY_JS): frontend/package.json frontend/package-lock.json frontend/plotly-entry.js frontend/build-plotly.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && node build-plotly.mjs
+
+plotly: $(PLOTLY_JS) ## Build the partial plotly.js bundle (needs Node.js and npm from the registry)
+
+# `make run` works without Node.js: the dashboard then serves plotly.py's full bundle (slower).
+plotly-if-npm:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory plotly; \
+	else echo "plotly: npm not found; serving plotly.py's full plotly.js (slower first render)"; fi
+
 sysdeps: ## Install the system packages the tests need (Chromium, CJK fonts, Redis; needs root)
 	bash scripts/sysdeps.sh
 
-run: install ## Build the demo data and warehouse if missing, then serve http://127.0.0.1:8050
+run: install plotly-if-npm ## Build the demo data and warehouse if missing, then serve http://127.0.0.1:8050
 	$(BIN)/python -m dashboard serve --demo
 
-test: install sysdeps ## Lint, type-check and run the whole test suite
+test: sysdeps install plotly ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -35,7 +47,7 @@ demo-data: install ## Generate the demo raw files and build the warehouse
 	$(BIN)/python -m etl synth --profile demo --seed 2025 --out data/raw/demo
 	$(BIN)/python -m etl build --raw data/raw/demo --db data/warehouse/demo.duckdb
 
-bench: install ## Run the benchmarks on the demo profile (PROFILE=national for the national one)
+bench: install plotly-if-npm ## Run the benchmarks on the demo profile (PROFILE=national for the national one)
 	$(BIN)/python -m benchmarks run --profile $${PROFILE:-demo} --out benchmarks/out/$${PROFILE:-demo}.json
 
 lock: ## Re-pin requirements.lock from the current .venv
@@ -46,6 +58,6 @@ fmt: install ## Format the code
 	$(BIN)/ruff check --fix .
 
 clean: ## Remove built data, caches and the virtual environment
-	rm -rf $(VENV) data/raw data/warehouse .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) data/raw data/warehouse .pytest_cache .mypy_cache .ruff_cache test-artifacts frontend/node_modules frontend/dist
 
-.PHONY: help install sysdeps run test demo-data bench lock fmt clean
+.PHONY: help install plotly plotly-if-npm sysdeps run test demo-data bench lock fmt clean

@@ -14,7 +14,7 @@ import flask
 from dash import ALL, ClientsideFunction, Input, Output, dcc, html
 
 from dashboard import components as comp
-from dashboard import db
+from dashboard import db, plotly_bundle
 from dashboard.cache import init_cache
 from dashboard.i18n import HTML_LANG, current_cal, current_lang, t
 from dashboard.services import common as svc
@@ -46,10 +46,15 @@ INDEX_STRING = """<!DOCTYPE html>
 
 
 class ShellDash(dash.Dash):
-    """Dash with the <html lang> and <title> of the viewer's language (from the `lang` cookie)."""
+    """Dash with the <html lang> and <title> of the viewer's language (from the `lang` cookie), and
+    on pages with charts a preload of plotly.js (dashboard.plotly_bundle)."""
 
     def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
         html_text = super().interpolate_index(**kwargs)
+        if flask.has_request_context():
+            preload = plotly_bundle.preload_tags(flask.request.path)
+            if preload:
+                html_text = html_text.replace("<head>", "<head>\n        " + preload, 1)
         lang = current_lang()
         if lang != "zh-TW":
             html_text = html_text.replace('<html lang="zh-Hant-TW">', f'<html lang="{HTML_LANG[lang]}">', 1)
@@ -177,6 +182,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
     app.layout = shell_layout
     _register_shell_callbacks(app)
+    plotly_bundle.init_plotly_bundle(app)
     # Dash, plotly, pandas and the page registry leave a few hundred thousand long-lived objects:
     # frozen, the cyclic GC stops rescanning them, and its full collections no longer pause a
     # request for 30-40 ms at random (seen in the callback benchmarks).

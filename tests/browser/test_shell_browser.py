@@ -172,3 +172,31 @@ def test_heatmap_download_is_the_table_shown(browser_page: Any) -> None:
     assert "it_basic_work" not in data and rows_shown > 0
     assert data.count("\n") >= rows_shown
     assert_clean_console(page)
+
+
+def test_charts_draw_with_the_partial_plotly_bundle(browser_page: Any) -> None:
+    """dcc.Graph uses the partial plotly.js (dashboard/plotly_bundle.py), fetched once via the
+    preload, and it draws every trace type: the heatmap and bars of /priority, the funnel of
+    /badges. No preload goes unused (Chromium warns a few seconds after load when one does)."""
+    from dashboard import plotly_bundle
+    from tests.integration.test_plotly_bundle import _entry_traces
+
+    assert plotly_bundle.bundle_path() is not None, "run `make plotly`"
+    page = browser_page
+    login(page, "planner")
+    wait_for_dash(page)
+    page.goto("/priority")
+    wait_for_dash(page, "#priority-heatmap .main-svg .heatmaplayer")
+    traces = page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces).sort()")
+    assert traces == sorted(_entry_traces())
+    plotly_js = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name).filter(n => /plotly[^/]*\\.js/.test(n))"
+    )
+    assert [u.split("?")[0].rsplit("/", 1)[-1] for u in plotly_js] == ["plotly.min.js"], plotly_js
+    assert page.locator("#priority-bars .main-svg .barlayer .trace").count() > 0
+    page.goto("/badges")
+    wait_for_dash(page, "#bdg-funnel .main-svg .funnellayer .trace")
+    page.wait_for_timeout(3500)  # Chromium's unused-preload warning comes ~3 s after load
+    unused = [text for _, text in page.console_log if "preload" in text.lower()]
+    assert not unused, unused
+    assert_clean_console(page)
