@@ -284,7 +284,7 @@ def test_output_json_is_plotlys_json(make: Any) -> None:
 
 
 def test_local_outputs_keep_the_newest_within_their_byte_budget() -> None:
-    local = cache._LocalOutputs(max_bytes=2000)  # entries above 2000/16 = 125 bytes are not kept
+    local = cache._LocalLRU(max_bytes=2000)  # entries above 2000/16 = 125 bytes are not kept
     for i in range(20):
         local.put(f"k{i}", str(i % 10) * 100)  # exactly the budget
     assert local.get("k0") == "0" * 100  # k0 is now the most recently used

@@ -220,6 +220,44 @@ def test_service_cache_hits_per_scope_and_data_version(tmp_path: Path) -> None:
         db.get_warehouse().close()
 
 
+def test_service_cache_keeps_a_local_copy_and_answers_copies(tmp_path: Path) -> None:
+    """A worker's second read of a frame skips the shared backend (Redis in production); every
+    answer is its own copy; another worker (an empty local layer) still hits the backend."""
+    import flask
+
+    calls: list[str] = []
+
+    @cache_mod.service_cache
+    def svc(scope: Scope, filters: Filters) -> pd.DataFrame:
+        calls.append(scope.role)
+        return pd.DataFrame({"x": [1, 2, 3]})
+
+    saved = cache_mod._backend
+    live = _tiny_db(tmp_path / "live.duckdb", "v1")
+    db.configure(live)
+    app = flask.Flask("t")
+    try:
+        cache_mod.init_cache(app, Settings(secret_key="k" * 40, warehouse_path=live))
+        gets: list[str] = []
+        real_get = cache_mod._backend.get
+        cache_mod._backend.get = lambda key: gets.append(key) or real_get(key)
+        first = svc(PLANNER, Filters())
+        first.loc[0, "x"] = 99  # a caller that mutates its frame
+        assert len(gets) == 1  # the miss looked in the backend once
+        second = svc(PLANNER, Filters())
+        assert len(gets) == 1 and calls == ["planner"]  # served by the local copy
+        assert second["x"].tolist() == [1, 2, 3]
+        second.loc[1, "x"] = 98
+        assert svc(PLANNER, Filters())["x"].tolist() == [1, 2, 3]
+        cache_mod._local_frames.clear()  # another worker: the shared backend answers
+        assert svc(PLANNER, Filters())["x"].tolist() == [1, 2, 3]
+        assert len(gets) == 2 and calls == ["planner"]
+    finally:
+        cache_mod.clear_cache()
+        cache_mod._backend = saved
+        db.get_warehouse().close()
+
+
 def test_swap_during_concurrent_queries_gives_no_errors(tmp_path: Path) -> None:
     import threading
 
