@@ -129,7 +129,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings.from_env()
     db.configure(settings.warehouse_path, settings.duckdb_threads, settings.duckdb_memory_limit)
     app = ShellDash(
-        __name__,
+        # The package's name, not this module's: Dash then imports the pages as
+        # dashboard.pages.<page>, the modules' own names, so an `import dashboard.pages.x`
+        # elsewhere finds the module Dash registered instead of registering the page twice.
+        "dashboard",
         use_pages=True,
         pages_folder=str(PAGES_DIR),
         assets_folder=str(ASSETS_DIR),

@@ -24,16 +24,24 @@ def _origins(urls: list[Any]) -> list[str]:
 
 def build_csp(app: Any) -> str:
     """The Content-Security-Policy: scripts only from us plus the hashes of Dash's inline
-    scripts (``app.csp_hashes()``); plotly.js needs 'unsafe-eval', Dash's inline styles need
-    style-src 'unsafe-inline'; no framing (clickjacking), no plugins, forms post only to us."""
+    scripts (``app.csp_hashes()``); Dash's inline styles need style-src 'unsafe-inline'; no
+    framing (clickjacking), no plugins, forms post only to us.
+
+    'unsafe-eval' only while plotly.py's full plotly.js is served: its WebGL code compiles
+    strings to functions. The partial bundle (dashboard.plotly_bundle) and Dash's own bundles
+    never evaluate strings (their one `new Function("return this")` is webpack's fallback for
+    browsers without globalThis), so with it scripts cannot be built from text at all."""
     # csp_hashes() returns the sources already quoted ("'sha256-...'").
     hashes = list(app.csp_hashes()) if hasattr(app, "csp_hashes") else []
     cfg = getattr(app, "config", {})
     script_origins = _origins(list(cfg.get("external_scripts", []) or []))
     style_origins = _origins(list(cfg.get("external_stylesheets", []) or []))
+    server = getattr(app, "server", None)
+    partial_plotly = server is not None and bool(server.config.get("PLOTLY_BUNDLE_URL"))
+    evaluate = [] if partial_plotly else ["'unsafe-eval'"]
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'unsafe-eval'", *hashes, *script_origins],
+        "script-src": ["'self'", *evaluate, *hashes, *script_origins],
         "style-src": ["'self'", "'unsafe-inline'", *style_origins],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:", *style_origins],

@@ -44,7 +44,13 @@ def _partitions(dim_codes: list[np.ndarray]) -> list[np.ndarray]:
     return parts
 
 
-def _secondary(n: np.ndarray, hidden: np.ndarray, dim_codes: list[np.ndarray], k: int) -> np.ndarray:
+def _secondary(
+    n: np.ndarray,
+    hidden: np.ndarray,
+    dim_codes: list[np.ndarray],
+    k: int,
+    zero_ok: np.ndarray | None = None,
+) -> np.ndarray:
     """Hide more cells until no margin lets anyone recover a hidden cell.
 
     For every margin (the cells that differ only in one dimension and so add up to one total),
@@ -53,20 +59,36 @@ def _secondary(n: np.ndarray, hidden: np.ndarray, dim_codes: list[np.ndarray], k
     group of 7. The smallest visible non-zero cell is added until that holds; margins of all
     dimensions are revisited until nothing changes, because hiding a cell in one margin can
     leave a lone hidden cell in another.
+
+    A margin whose only non-zero cell is hidden although the margin is not small (a cell of
+    n >= k hidden because a coarser filter setting differs from it by a few people) has no
+    visible non-zero cell to add. There a zero cell is hidden with it: a blank cell may hold
+    anyone from 0 to the margin total, so the two are only known together. `zero_ok` marks the
+    zero cells that can serve (None: every zero cell); a zero cell of a filtered table whose
+    unfiltered count is also 0 cannot, because the viewer can bound it to 0 from that table.
+    Hidden zero cells count towards "at least two" like any other.
     """
     hidden = hidden.copy()
+    ok = np.ones(len(n), dtype=bool) if zero_ok is None else zero_ok
+    # a hidden cell that might hold people, as far as a viewer can tell
+    blank = (n > 0) | ok
     partitions = _partitions(dim_codes)
     changed = True
     while changed:
         changed = False
         for idx in partitions:
             while True:
-                h = idx[hidden[idx] & (n[idx] > 0)]
-                if len(h) == 0 or (len(h) >= 2 and n[h].sum() >= k):
+                in_hidden = idx[hidden[idx]]
+                total = n[in_hidden].sum()
+                if total == 0 or (blank[in_hidden].sum() >= 2 and total >= k):
                     break
                 candidates = idx[~hidden[idx] & (n[idx] > 0)]
+                if len(candidates) == 0 and total >= k:
+                    candidates = idx[~hidden[idx] & (n[idx] == 0) & ok[idx]]
                 if len(candidates) == 0:
-                    break  # everything non-zero is hidden already; the margin itself is small
+                    # Everything non-zero is hidden already and the margin itself is small; its
+                    # total is hidden wherever it is shown (is_safe_count).
+                    break
                 hidden[candidates[np.argmin(n[candidates])]] = True
                 changed = True
     return hidden
@@ -137,6 +159,11 @@ def suppress(
         np.maximum.at(cell_n, cell_id, n_all[cell_rows])
         cell_hidden = np.zeros(m, dtype=bool)
         np.logical_or.at(cell_hidden, cell_id, primary[cell_rows])
+        # A zero cell can stand in as a complement unless a coarser table shows it is 0 too.
+        zero_ok = np.ones(m, dtype=bool)
+        for p in parents:
+            parent_n = pd.to_numeric(out[p], errors="coerce").to_numpy(dtype=float)[cell_rows]
+            np.logical_and.at(zero_ok, cell_id, ~(parent_n == 0))
         cell_codes = []
         for codes in row_codes:
             c = np.zeros(m, dtype=np.int64)
@@ -144,7 +171,7 @@ def suppress(
             cell_codes.append(c)
         if not dims:
             cell_codes = [np.zeros(m, dtype=np.int64)]
-        cell_hidden = _secondary(cell_n, cell_hidden, cell_codes, k)
+        cell_hidden = _secondary(cell_n, cell_hidden, cell_codes, k, zero_ok)
         hidden_rows[cell_rows] = cell_hidden[cell_id]
 
     out[SUPPRESSED_COL] = hidden_rows

@@ -306,10 +306,21 @@ def table_markup(
     return dcc.Markdown(markup, dangerously_allow_html=True, className="table-markup")
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN, pd.NA or NaT (a scalar that pandas counts as missing), never a list."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes: pd.isna answers per element
+        return False
+
+
 def record_table(df: pd.DataFrame, caption: str, table_id: str) -> dcc.Markdown:
     """Every row of a frame as a plain semantic table (visually hidden caption, column headers,
-    None shown empty): the /staff and /audit record lists, which can run to thousands of cells."""
-    rows = [["" if v is None else str(v) for v in row] for row in df.itertuples(index=False)]
+    a missing value (None, NaN, NA, NaT) shown empty): the /staff and /audit record lists, which
+    can run to thousands of cells."""
+    rows = [["" if _missing(v) else str(v) for v in row] for row in df.itertuples(index=False)]
     return table_markup(
         caption,
         [str(c) for c in df.columns],

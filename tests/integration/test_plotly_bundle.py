@@ -110,3 +110,25 @@ def test_preloads_only_on_pages_with_charts(app: Any) -> None:
             assert client.get(url).status == 200, url
     for path in ("/report-tables", "/data-status"):
         assert _preloads(client.get(path).body.decode()) == [], path
+
+
+def test_csp_forbids_eval_with_the_partial_bundle(app: Any) -> None:
+    """With the partial bundle no script may be built from text; 'unsafe-eval' comes back only
+    for plotly.py's full bundle (served when the partial one is not built)."""
+    import flask
+
+    from dashboard.security import build_csp
+
+    csp = app.server.test_client().get("/login").headers["Content-Security-Policy"]
+    script_src = next(d for d in csp.split("; ") if d.startswith("script-src "))
+    assert script_src.startswith("script-src 'self'") and "'unsafe-eval'" not in script_src
+    assert b"new Function" not in _bundle().read_bytes() and b"eval(" not in _bundle().read_bytes()
+
+    class FullBundleApp:  # what build_csp sees of an app serving the full plotly.js
+        server = flask.Flask("full")
+        config: dict[str, Any] = {}
+
+        def csp_hashes(self) -> list[str]:
+            return []
+
+    assert "script-src 'self' 'unsafe-eval'" in build_csp(FullBundleApp())

@@ -257,7 +257,7 @@ def session_report(warehouse: Path) -> dict[str, Any]:
     from benchmarks.callbacks import make_app
 
     app = make_app(warehouse, Path(tempfile.mkdtemp(prefix="rt-cb-")))
-    page = sys.modules["pages.report_tables"]  # the module Dash registered
+    page = sys.modules["dashboard.pages.report_tables"]  # the module Dash registered
     with app.server.test_request_context("/"):
         flask.g.dashboard_scope = PLANNER
         skeleton = json.loads(to_json_plotly(page._layout()))

@@ -165,3 +165,21 @@ def test_record_table_keeps_every_row_with_a_hidden_caption() -> None:
     assert table["headers"] == ["id", "note"]
     assert table["rows"] == [["S1", ""], ["S2", "<x>"]]
     assert '<caption class="visually-hidden">' in markup.children and "&lt;x&gt;" in markup.children
+
+
+def test_record_table_shows_every_kind_of_missing_value_empty() -> None:
+    """pandas' missing values (NaN in floats, <NA> in strings and integers, NaT in dates) are
+    empty cells, never the text 'nan', '<NA>' or 'NaT'; zero and False stay."""
+    from dashboard import components
+
+    df = pd.DataFrame(
+        {
+            "name": pd.array(["A", None], dtype="string"),
+            "score": [1.5, float("nan")],
+            "n": pd.array([0, None], dtype="Int64"),
+            "on": pd.to_datetime(["2025-01-02", None]),
+            "ok": [False, True],
+        }
+    )
+    (table,) = tables_in(components.record_table(df, "Staff", "staff-table"))
+    assert table["rows"] == [["A", "1.5", "0", "2025-01-02 00:00:00", "False"], ["", "", "", "", "True"]]
