@@ -141,7 +141,7 @@ def browser_md(b: dict[str, Any]) -> str:
     largest = ", ".join(f"`{x['url'].split('?')[0][-60:]}` {_kib(x['wire_bytes'])}" for x in b["largest"][:4])
     return (
         f"Headless Chromium, first load of `{b['page']}` after sign-in, cold cache: **{_mib(b['wire_bytes'])}** over "
-        f"{b['requests']} requests (lazy plotly.js chunk included), "
+        f"{b['requests']} requests (plotly.js included), "
         + (
             f"first render (every chart drawn) **{b['first_render_ms']} ms**, last response of the initial "
             f"cascade {b.get('last_response_ms')} ms "
