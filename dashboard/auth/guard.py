@@ -346,7 +346,7 @@ def _login_view() -> Response:
     if settings.auth_mode == "trusted_header":
         html = render_login(lang, error_key="sso", next_path="/", csrf="", form=False)
         return Response(html, status=200, mimetype="text/html")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD (link checkers, probes) is a GET without body
         html = render_login(lang, error_key=None, next_path=next_path, csrf=_csrf_token())
         return Response(html, mimetype="text/html")
 

@@ -160,6 +160,14 @@ def test_login_csrf_required(client: Any) -> None:
     assert r.status_code == 400
 
 
+def test_login_page_answers_head_like_get(client: Any) -> None:
+    """HEAD (uptime probes, link checkers) gets the sign-in page's status and headers, not the
+    400 of a sign-in attempt without a CSRF token."""
+    get, head = client.get("/login"), client.head("/login")
+    assert get.status_code == head.status_code == 200
+    assert head.get_data() == b"" and head.headers["Content-Type"] == get.headers["Content-Type"]
+
+
 def test_users_store_hashes_and_production_refuses_demo(tmp_path: Path) -> None:
     store = UserStore(tmp_path / "u.json")
     user = store.add("alice", "agency_hr", "correct horse battery", ("C3005",))
