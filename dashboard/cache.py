@@ -38,17 +38,12 @@ def init_cache(server: Flask, settings: Settings) -> None:
     cache.init_app(server, config=config)
     _backend = server.extensions["cache"][cache]
     _timeout = settings.cache_timeout
-    # The local copies front one backend: a new one (a new app, in tests) starts without them.
-    _local.clear()
-    _local_frames.clear()
 
 
 def disable_cache() -> None:
     """Forget the backend (tests and benchmarks measuring uncached time)."""
     global _backend
     _backend = None
-    _local.clear()
-    _local_frames.clear()
 
 
 def clear_cache() -> None:
@@ -92,23 +87,24 @@ def service_cache(func: Callable[P, R]) -> Callable[P, R]:
         from dashboard.db import get_warehouse
 
         key = cache_key(name, tuple(args), dict(kwargs), get_warehouse().data_version())
-        local = _local_frames.get(key)
-        if local is not None:
-            return pickle.loads(local)  # type: ignore[no-any-return]
+        local = _local_frames.fronting(_backend)
+        copy = local.get(key)
+        if copy is not None:
+            return pickle.loads(copy)  # type: ignore[no-any-return]
         try:
             hit = _backend.get(key)
         except Exception:  # a broken Redis must not break the page: compute instead
             log.warning("cache get failed for %s", name, exc_info=True)
             hit = None
         if hit is not None:
-            _local_frames.put(key, pickle.dumps(hit, protocol=pickle.HIGHEST_PROTOCOL))
+            local.put(key, pickle.dumps(hit, protocol=pickle.HIGHEST_PROTOCOL))
             return hit  # type: ignore[no-any-return]
         result = func(*args, **kwargs)
         try:
             _backend.set(key, result, timeout=_timeout)
         except Exception:
             log.warning("cache set failed for %s", name, exc_info=True)
-        _local_frames.put(key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        local.put(key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         return result
 
     wrapper.uncached = func  # type: ignore[attr-defined]
@@ -222,7 +218,11 @@ class _LocalLRU(Generic[V]):
     Keys carry the data version, so a local copy is never stale; a hit saves the Redis round
     trip, which under load waits for a Redis server sharing the busy cores (py-spy profiles of
     a worker in the load test: 20 % of its busy time before outputs were kept locally, 17 %
-    before frames were). The shared backend still receives every entry, so other workers hit it."""
+    before frames were). The shared backend still receives every entry, so other workers hit it.
+
+    The copies belong to one backend (`fronting`): when the module's backend is another one (a
+    new app, or a test that sets `_backend` back), they are dropped before use, so one backend
+    never answers with what another stored."""
 
     def __init__(self, max_bytes: int) -> None:
         import threading
@@ -232,6 +232,16 @@ class _LocalLRU(Generic[V]):
         self._items: OrderedDict[str, V] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._owner: Any = None  # the backend these entries were copied from
+
+    def fronting(self, backend: Any) -> _LocalLRU[V]:
+        """This LRU as the local copy of `backend`, emptied first if it held another's entries."""
+        with self._lock:
+            if self._owner is not backend:
+                self._items.clear()
+                self._bytes = 0
+                self._owner = backend
+        return self
 
     def get(self, key: str) -> V | None:
         with self._lock:
@@ -281,7 +291,8 @@ def _memoize(name: str, key_parts: Callable[[], list[str]], compute: Callable[[]
         log.debug("no output cache key for %s", name, exc_info=True)
         return compute()
     key = _OUTPUT_PREFIX + name + ":" + hashlib.sha256("\x1f".join([name, *parts]).encode()).hexdigest()
-    hit = _local.get(key)
+    local = _local.fronting(_backend)
+    hit = local.get(key)
     if hit is None:
         try:
             hit = _backend.get(key)
@@ -289,7 +300,7 @@ def _memoize(name: str, key_parts: Callable[[], list[str]], compute: Callable[[]
             log.warning("cache get failed for %s", name, exc_info=True)
             hit = None
         if hit is not None:
-            _local.put(key, hit)
+            local.put(key, hit)
     if hit is not None:
         return orjson.loads(hit)
     result = compute()
@@ -300,7 +311,7 @@ def _memoize(name: str, key_parts: Callable[[], list[str]], compute: Callable[[]
         _backend.set(key, text, timeout=_timeout)
     except Exception:
         log.warning("cache set failed for %s", name, exc_info=True)
-    _local.put(key, text)
+    local.put(key, text)
     return orjson.loads(text)
 
 

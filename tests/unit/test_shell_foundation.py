@@ -252,6 +252,13 @@ def test_service_cache_keeps_a_local_copy_and_answers_copies(tmp_path: Path) -> 
         cache_mod._local_frames.clear()  # another worker: the shared backend answers
         assert svc(PLANNER, Filters())["x"].tolist() == [1, 2, 3]
         assert len(gets) == 2 and calls == ["planner"]
+        # Another backend (a new app, or a test putting its own back) never gets these copies.
+        first_backend = cache_mod._backend
+        cache_mod.init_cache(flask.Flask("t2"), Settings(secret_key="k" * 40, warehouse_path=live))
+        assert svc(PLANNER, Filters())["x"].tolist() == [1, 2, 3] and calls == ["planner", "planner"]
+        cache_mod._backend = first_backend
+        assert svc(PLANNER, Filters())["x"].tolist() == [1, 2, 3]
+        assert len(gets) == 3 and calls == ["planner", "planner"]  # from its own store, not a copy
     finally:
         cache_mod.clear_cache()
         cache_mod._backend = saved
