@@ -41,8 +41,12 @@ def bundle_path() -> Path | None:
 
 
 def init_plotly_bundle(app: dash.Dash) -> bool:
-    """Answer Dash's plotly.js URL with the partial bundle; False (full bundle) when not built."""
-    app.server.config["PLOTLY_PATH_PREFIX"] = app.config.requests_pathname_prefix
+    """Answer Dash's plotly.js URL with the partial bundle; False (full bundle) when not built.
+    Also works out, once, what pages with charts preload (see `preload_tags`)."""
+    prefix = app.config.requests_pathname_prefix
+    chunks = [prefix + "_dash-component-suites/dash/dcc/" + c for c in DCC_CHUNKS if (DCC_DIR / c).is_file()]
+    app.server.config["PLOTLY_PATH_PREFIX"] = prefix
+    app.server.config["PLOTLY_PRELOADS"] = chunks
     path = bundle_path()
     if path is None:
         log.warning("partial plotly.js bundle not built (%s); serving plotly.py's full bundle", BUNDLE)
@@ -61,6 +65,7 @@ def init_plotly_bundle(app: dash.Dash) -> bool:
 
     app.server.add_url_rule(url, endpoint="partial_plotly_js", view_func=plotly_js)
     app.server.config["PLOTLY_BUNDLE_URL"] = url
+    app.server.config["PLOTLY_PRELOADS"] = [url, *chunks]
     return True
 
 
@@ -72,7 +77,5 @@ def preload_tags(path: str) -> str:
     page = "/" + path[len(prefix) :] if path.startswith(prefix) else path
     if not any(page == p or page.startswith(p + "/") for p in GRAPH_PAGES):
         return ""
-    urls = [prefix + "_dash-component-suites/dash/dcc/" + c for c in DCC_CHUNKS if (DCC_DIR / c).is_file()]
-    if config.get("PLOTLY_BUNDLE_URL"):
-        urls.insert(0, config["PLOTLY_BUNDLE_URL"])
+    urls = config.get("PLOTLY_PRELOADS", [])
     return "\n        ".join(f'<link rel="preload" href="{u}" as="script">' for u in urls)
