@@ -251,8 +251,18 @@ def kpi_card(title: str, value: str, note: str | None = None, card_id: str | Non
     return dbc.Card(dbc.CardBody(body), className="kpi-card h-100", **kwargs)
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN, pd.NA or NaT (a scalar that pandas counts as missing), never a list."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes: pd.isna answers per element
+        return False
+
+
 def _cell(value: Any, lang: str) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+    if _missing(value):
         return "—"
     if isinstance(value, bool):
         return t("common.yes" if value else "common.no", lang)
@@ -304,16 +314,6 @@ def table_markup(
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
     return dcc.Markdown(markup, dangerously_allow_html=True, className="table-markup")
-
-
-def _missing(value: Any) -> bool:
-    """None, NaN, pd.NA or NaT (a scalar that pandas counts as missing), never a list."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-likes: pd.isna answers per element
-        return False
 
 
 def record_table(df: pd.DataFrame, caption: str, table_id: str) -> dcc.Markdown:
