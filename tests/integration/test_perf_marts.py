@@ -32,13 +32,6 @@ FILTERS: list[dict[str, Any]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def wh(demo_warehouse: Path) -> Iterator[db.Warehouse]:
-    w = db.Warehouse(demo_warehouse, threads=1, memory_limit="512MB")
-    yield w
-    w.close()
-
-
 def _agencies(wh: db.Warehouse) -> list[str]:
     df = wh.execute("SELECT DISTINCT agency_code FROM survey_respondent ORDER BY 1 LIMIT 3")
     return [str(a) for a in df["agency_code"]]

@@ -4,7 +4,6 @@ former plain forms (tests/integration/perf_plain/) on the demo warehouse, for ma
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,6 @@ from dashboard import db
 
 PLAIN = Path(__file__).resolve().parent / "perf_plain"
 ROSTER = {"gov_level": None, "agencies": None, "tier": None, "personnel_type": None}
-
-
-@pytest.fixture(scope="module")
-def wh(demo_warehouse: Path) -> Iterator[db.Warehouse]:
-    w = db.Warehouse(demo_warehouse, threads=1, memory_limit="512MB")
-    yield w
-    w.close()
 
 
 def _both(wh: db.Warehouse, name: str, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:

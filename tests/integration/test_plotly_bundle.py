@@ -13,10 +13,8 @@ import pytest
 from plotly.basedatatypes import BaseTraceType
 
 from benchmarks.dashclient import FlaskTransport, login
-from dashboard import cache as cache_mod
 from dashboard import plotly_bundle
-from dashboard.settings import Settings
-from tests.fixtures.test_shell_warehouse import build_small_warehouse
+from tests.fixtures.test_shell_warehouse import small_app
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURE_CODE = [*(ROOT / "dashboard" / "figures").glob("*.py"), *(ROOT / "dashboard" / "pages").glob("*.py")]
@@ -61,20 +59,10 @@ def test_bundle_holds_every_trace_type_the_figures_draw() -> None:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    tmp = tmp_path_factory.mktemp("plotly_bundle")
-    saved = cache_mod._backend
-    from dashboard.app import create_app
-
-    db = build_small_warehouse(tmp / "w.duckdb", n_per_wave=120)
-    settings = Settings(
-        warehouse_path=db,
-        secret_key="p" * 40,
-        users_file=tmp / "users.json",
-        audit_log_path=tmp / "audit.jsonl",
-        demo_accounts=True,
-    )
-    yield create_app(settings)
-    cache_mod._backend = saved
+    with small_app(
+        tmp_path_factory.mktemp("plotly_bundle"), n_per_wave=120, secret_key="p" * 40
+    ) as application:
+        yield application
 
 
 def test_dash_plotly_url_answers_with_the_partial_bundle(app: Any) -> None:

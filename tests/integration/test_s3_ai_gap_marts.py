@@ -6,8 +6,6 @@ the cube only when no agency is selected."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,13 +23,6 @@ VALUES: dict[str, list[Any]] = {
     "personnel_type": [None, "contract", "it_series"],
     "weighted": [True, False],
 }
-
-
-@pytest.fixture(scope="module")
-def wh(demo_warehouse: Path) -> Iterator[db.Warehouse]:
-    w = db.Warehouse(demo_warehouse, threads=1, memory_limit="512MB")
-    yield w
-    w.close()
 
 
 def test_cube_equals_the_points_query_for_every_selection_without_agency(wh: db.Warehouse) -> None:

@@ -4,8 +4,6 @@ per scope level, and the vectorized one-cell suppression equals suppress_by's lo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,13 +15,6 @@ from dashboard.services import badges as svc
 from dashboard.services.ai_gap import suppress_by
 
 ROSTER = {"gov_level": None, "agencies": None, "tier": None, "personnel_type": None}
-
-
-@pytest.fixture(scope="module")
-def wh(demo_warehouse: Path) -> Iterator[db.Warehouse]:
-    w = db.Warehouse(demo_warehouse, threads=1, memory_limit="512MB")
-    yield w
-    w.close()
 
 
 def _filters(wh: db.Warehouse) -> list[dict[str, Any]]:

@@ -13,12 +13,10 @@ import flask
 import plotly.utils
 import pytest
 
-from dashboard import cache as cache_mod
 from dashboard.filters import Filters
 from dashboard.i18n import reference_codes
 from dashboard.scope import Scope
-from dashboard.settings import Settings
-from tests.fixtures.test_shell_warehouse import build_small_warehouse
+from tests.fixtures.test_shell_warehouse import small_app
 from tests.markup import is_markup, markup_texts
 
 PLANNER = Scope(role="planner", user="p", agencies=None)
@@ -28,20 +26,8 @@ CODES = set(reference_codes("competency")) | {"basic", "middle", "senior", "cent
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    tmp = tmp_path_factory.mktemp("pages")
-    saved = cache_mod._backend
-    from dashboard.app import create_app
-
-    db = build_small_warehouse(tmp / "w.duckdb", n_per_wave=300)
-    settings = Settings(
-        warehouse_path=db,
-        secret_key="s" * 40,
-        users_file=tmp / "users.json",
-        audit_log_path=tmp / "audit.jsonl",
-        demo_accounts=True,
-    )
-    yield create_app(settings)
-    cache_mod._backend = saved
+    with small_app(tmp_path_factory.mktemp("pages"), n_per_wave=300, secret_key="s" * 40) as application:
+        yield application
 
 
 def _texts(node: Any) -> Iterator[str]:
