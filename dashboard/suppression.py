@@ -49,7 +49,7 @@ def _secondary(
     hidden: np.ndarray,
     dim_codes: list[np.ndarray],
     k: int,
-    zero_ok: np.ndarray | None = None,
+    zero_ok: np.ndarray,
 ) -> np.ndarray:
     """Hide more cells until no margin lets anyone recover a hidden cell.
 
@@ -64,14 +64,13 @@ def _secondary(
     n >= k hidden because a coarser filter setting differs from it by a few people) has no
     visible non-zero cell to add. There a zero cell is hidden with it: a blank cell may hold
     anyone from 0 to the margin total, so the two are only known together. `zero_ok` marks the
-    zero cells that can serve (None: every zero cell); a zero cell of a filtered table whose
-    unfiltered count is also 0 cannot, because the viewer can bound it to 0 from that table.
+    zero cells that can serve: a zero cell of a filtered table whose unfiltered count is also 0
+    cannot, because the viewer can bound it to 0 from that table.
     Hidden zero cells count towards "at least two" like any other.
     """
     hidden = hidden.copy()
-    ok = np.ones(len(n), dtype=bool) if zero_ok is None else zero_ok
     # a hidden cell that might hold people, as far as a viewer can tell
-    blank = (n > 0) | ok
+    blank = (n > 0) | zero_ok
     partitions = _partitions(dim_codes)
     changed = True
     while changed:
@@ -84,7 +83,7 @@ def _secondary(
                     break
                 candidates = idx[~hidden[idx] & (n[idx] > 0)]
                 if len(candidates) == 0 and total >= k:
-                    candidates = idx[~hidden[idx] & (n[idx] == 0) & ok[idx]]
+                    candidates = idx[~hidden[idx] & (n[idx] == 0) & zero_ok[idx]]
                 if len(candidates) == 0:
                     # Everything non-zero is hidden already and the margin itself is small; its
                     # total is hidden wherever it is shown (is_safe_count).
@@ -139,8 +138,8 @@ def suppress(
 
     # Primary: the cell's own n, and every parent-minus-cell difference, must not be small.
     primary = _small(n_all, k)
-    for p in parents:
-        parent_n = pd.to_numeric(out[p], errors="coerce").to_numpy(dtype=float)
+    parent_ns = [pd.to_numeric(out[p], errors="coerce").to_numpy(dtype=float) for p in parents]
+    for parent_n in parent_ns:
         diff = np.where(np.isnan(parent_n), 0.0, parent_n - n_all)
         primary |= _small(diff, k)
 
@@ -161,9 +160,8 @@ def suppress(
         np.logical_or.at(cell_hidden, cell_id, primary[cell_rows])
         # A zero cell can stand in as a complement unless a coarser table shows it is 0 too.
         zero_ok = np.ones(m, dtype=bool)
-        for p in parents:
-            parent_n = pd.to_numeric(out[p], errors="coerce").to_numpy(dtype=float)[cell_rows]
-            np.logical_and.at(zero_ok, cell_id, ~(parent_n == 0))
+        for parent_n in parent_ns:
+            np.logical_and.at(zero_ok, cell_id, ~(parent_n[cell_rows] == 0))
         cell_codes = []
         for codes in row_codes:
             c = np.zeros(m, dtype=np.int64)
