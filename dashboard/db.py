@@ -16,6 +16,8 @@ from flask import g, has_request_context
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 _NAME_RE = re.compile(r"^[a-z0-9_]+$")
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+# A query whose header has this line is a reference lookup, served from memory (Warehouse.query).
+_SERVED_FROM_MEMORY_RE = re.compile(r"^--\s*Served:\s*from memory\b", re.MULTILINE)
 
 
 class WarehouseError(RuntimeError):
@@ -46,6 +48,14 @@ def query_params(name: str) -> frozenset[str]:
     """The $names a query uses (comments excluded)."""
     body = "\n".join(line.split("--", 1)[0] for line in query_sql(name).splitlines())
     return frozenset(_PARAM_RE.findall(body))
+
+
+@cache
+def served_from_memory(name: str) -> bool:
+    """Whether dashboard/queries/<name>.sql declares itself a reference lookup (a header line
+    `-- Served: from memory, ...`): a few hundred rows at most, parameters with few values, and
+    nothing but a new warehouse file can change it (catalogs, waves, agencies, the load log)."""
+    return bool(_SERVED_FROM_MEMORY_RE.search(query_sql(name)))
 
 
 def _translate(exc: Exception, what: str) -> WarehouseError:
@@ -188,11 +198,20 @@ class Warehouse:
             self._release()
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
-        """Run dashboard/queries/<name>.sql with its $named parameters.
+        """The result of dashboard/queries/<name>.sql with its $named parameters: run on DuckDB,
+        or for a reference lookup (`served_from_memory`) read once per warehouse file and then
+        served from memory (see reference()).
 
         Only the parameters the query names are passed (DuckDB rejects extras), so services can
         hand every query the same filter dict; a parameter the query needs but did not get is
         still an error."""
+        if served_from_memory(name):
+            return self.reference(name, **params)
+        return self.read(name, **params)
+
+    def read(self, name: str, **params: Any) -> pd.DataFrame:
+        """Run dashboard/queries/<name>.sql on DuckDB now, even a reference lookup (query() is
+        what services call; this is for tools and benchmarks that time the SQL itself)."""
         sql = query_sql(name)
         used = query_params(name)
         return self.execute(sql, {k: v for k, v in params.items() if k in used}, what=f"query {name}")
@@ -200,13 +219,16 @@ class Warehouse:
     REFERENCE_MAX = 256  # entries kept per open file (one per query and parameter set)
 
     def reference(self, name: str, **params: Any) -> pd.DataFrame:
-        """A small lookup that only a new warehouse file can change (survey waves, agencies):
-        read with query() once per open file, then served from memory as a copy.
+        """A reference lookup (a query whose header says `-- Served: from memory`): read once
+        per open warehouse file, then served from memory as a copy. query() calls this for
+        those queries, so services need not know which queries are lookups.
 
         Like the data version, it belongs to the connection it was read on: a swap to a new file
         starts afresh, and a result read on a connection that has been swapped out meanwhile is
         returned but not kept. Only for lookups of a few hundred rows whose parameters take few
-        values; every other query goes through query() and the service cache."""
+        values; every other query runs on DuckDB, behind the service cache."""
+        if not served_from_memory(name):
+            raise QueryError(f"query {name!r} is not a reference lookup (no '-- Served: from memory' line)")
         used = query_params(name)
         key = (name, repr(sorted((k, v) for k, v in params.items() if k in used)))
         pin = self._request_pin()
@@ -215,7 +237,7 @@ class Warehouse:
             hit = self._reference.get(key) if con is self._con else None
         if hit is not None:
             return hit.copy()
-        df = self.query(name, **params)
+        df = self.read(name, **params)
         with self._cond:
             if con is self._con and len(self._reference) < self.REFERENCE_MAX:
                 self._reference[key] = df.copy()

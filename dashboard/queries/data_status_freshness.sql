@@ -2,6 +2,7 @@
 --          (survey submission, self-assessment submission, roster month, badge award).
 -- Grain: one row per feed (survey | selfassessment | roster | badges).
 -- Parameters: none.
+-- Served: from memory, read once per warehouse file (a lookup: see db.Warehouse.query).
 -- params: {}
 WITH loads AS (
     SELECT feed, max(finished_at) FILTER (WHERE status = 'loaded') AS last_loaded,

@@ -2,6 +2,7 @@
 --          and file, with status, encoding and timing (newest first).
 -- Grain: one row per (load_id, feed, file_name).
 -- Parameters: $feed (VARCHAR, NULL = all feeds).
+-- Served: from memory, read once per warehouse file (a lookup: see db.Warehouse.query).
 -- params: {"feed": null}
 SELECT
     load_id, feed, file_name, encoding, rows_read, rows_loaded, rows_quarantined, status,

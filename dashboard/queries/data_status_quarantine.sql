@@ -2,6 +2,7 @@
 --          message (raw records are never shown on the page).
 -- Grain: one row per (feed, file_name, reason_code).
 -- Parameters: $feed (VARCHAR, NULL = all feeds).
+-- Served: from memory, read once per warehouse file (a lookup: see db.Warehouse.query).
 -- params: {"feed": null}
 SELECT feed, file_name, reason_code, count(*) AS rows, min(message) AS example_message
 FROM etl_quarantine

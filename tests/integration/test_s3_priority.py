@@ -27,6 +27,9 @@ from tests.markup import is_markup, markup_texts, tables_in
 
 PLANNER = Scope(role="planner", user="p", agencies=None)
 UNSUPPRESSED = Scope(role="planner", user="p", agencies=None, unsuppressed=True)
+# The sufficient statistics the service once turned into estimates in pandas: the reference that
+# priority_estimates.sql (and the cube that answers most selections) must equal bit for bit.
+PRIORITY_SCORES_SQL = Path(__file__).resolve().parents[1] / "sql" / "priority_scores.sql"
 FIELDS = ("wave", "gov_level", "agency", "tier", "workgroup", "personnel_type", "weighted", "group_by")
 
 
@@ -49,7 +52,8 @@ def _reference(filters: Filters, group_by: str) -> pd.DataFrame:
     wh = db.get_warehouse()
     params = filters.sql_params(PLANNER)
     params.update(agencies=None, group_by=group_by)
-    stats = wh.query("priority_scores", **params)
+    sql = PRIORITY_SCORES_SQL.read_text(encoding="utf-8")
+    stats = wh.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
     est = priority._with_rank(priority.estimates(stats, bool(filters.weighted)))
     cat = wh.query("priority_competencies")[["competency_code", "ai_related"]]
     est = est.merge(cat, on="competency_code", how="left")

@@ -63,28 +63,32 @@ def test_reference_lookups_are_read_once_per_warehouse_file(tmp_path: Path) -> N
         con.close()
     wh = db.Warehouse(live)
     reads: list[str] = []
-    real_query = wh.query
+    real_read = wh.read  # what runs the SQL on DuckDB
     mp = pytest.MonkeyPatch()
-    mp.setattr(wh, "query", lambda name, **p: reads.append(name) or real_query(name, **p))
+    mp.setattr(wh, "read", lambda name, **p: reads.append(name) or real_read(name, **p))
     try:
-        first = wh.reference("common_waves")
+        first = wh.query("common_waves")
         first.loc[0, "wave"] = "tampered"  # a caller's copy: the kept frame is not changed
-        assert list(wh.reference("common_waves")["wave"]) == ["2025"]
+        assert list(wh.query("common_waves")["wave"]) == ["2025"]
         assert reads == ["common_waves"]
         app = Flask(__name__)
         app.teardown_request(db.release_request_pins)
         with app.test_request_context("/"):
-            assert list(wh.reference("common_waves")["wave"]) == ["2025"]
+            assert list(wh.query("common_waves")["wave"]) == ["2025"]
             os.replace(new, live)
             st = os.stat(live)
             os.utime(live, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-            assert list(wh.reference("common_waves")["wave"]) == ["2025"]  # pinned to v1
+            assert list(wh.query("common_waves")["wave"]) == ["2025"]  # pinned to v1
         assert reads == ["common_waves"]
         with app.test_request_context("/"):
-            assert list(wh.reference("common_waves")["wave"]) == ["2026", "2025"]
+            assert list(wh.query("common_waves")["wave"]) == ["2026", "2025"]
         assert reads == ["common_waves", "common_waves"]
-        assert list(wh.reference("common_waves")["wave"]) == ["2026", "2025"]
+        assert list(wh.query("common_waves")["wave"]) == ["2026", "2025"]
         assert reads == ["common_waves", "common_waves"]
+        # Only queries that declare themselves lookups are kept; the rest always run on DuckDB.
+        assert db.served_from_memory("common_waves") and not db.served_from_memory("priority_estimates")
+        with pytest.raises(db.QueryError, match="not a reference lookup"):
+            wh.reference("priority_estimates")
     finally:
         mp.undo()
         wh.close()

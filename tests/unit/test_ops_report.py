@@ -76,13 +76,15 @@ def test_render_contains_the_numbers() -> None:
             "queries": {
                 "q1": {
                     "rows": 3,
-                    "duckdb_ms": 2.0,
+                    "served": "memory",
+                    "ours_ms": 2.0,
+                    "sql_ms": 3.5,
                     "pandas_ms": 20.0,
                     "ratio_ours_over_pandas": 0.1,
                     "speedup": 10.0,
                     "equal": True,
                 },
-                "q2": {"rows": 1, "duckdb_ms": 1.0},
+                "q2": {"rows": 1, "served": "duckdb", "ours_ms": 1.0, "sql_ms": 1.0},
             }
         },
         "callbacks": {
@@ -158,8 +160,8 @@ def test_render_contains_the_numbers() -> None:
         "812.5 MiB",
         "374,098",
         "82.5",
-        "| q1 | 3 | 2.0 | 20.0 | 0.1 | 10.0× | yes | yes |",
-        "q2 | 1 | 1.0 | no twin",
+        "| q1 | 3 | memory | 2.0 | 3.5 | 20.0 | 0.1 | 10.0× | yes | yes |",
+        "q2 | 1 | duckdb | 1.0 | 1.0 | no twin",
         "`a.figure` +1",
         "140.0",
         "8.5",

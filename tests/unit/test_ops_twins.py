@@ -296,11 +296,6 @@ VARIANTS = {
         {"group_by": "agency", "gov_level": "central"},
     ],
     "ai_gap_waves": [{}],
-    "priority_scores": [
-        {},
-        {"group_by": "workgroup"},
-        {"group_by": "agency", "agencies": ["A1", "A2"], "tier": "basic"},
-    ],
     "priority_estimates": [
         {},
         {"group_by": "workgroup", "weighted": False},
@@ -315,7 +310,6 @@ VARIANTS = {
     "badges_funnel": [{}, {"month": "2025-10-01", "gov_level": "central"}],
     "badges_supply_demand": [{}, {"wave": "2025", "tier": "basic", "weighted": False}],
     "common_agencies": [{}, {"agencies": ["A2"]}],
-    "common_data_version": [{}],
     "common_waves": [{}],
     "priority_competencies": [{}],
     "badges_catalog": [{}],

@@ -1,3 +1,5 @@
+-- Test reference, not served: the sufficient statistics the service once turned into estimates
+-- in pandas (tests/integration/test_s3_priority.py compares priority_estimates.sql with it).
 -- Purpose: sufficient statistics of the competency-priority (Borda) score per group and
 --          competency, from each respondent's own-tier part (part_tier = respondent's tier):
 --          counts, sums of weights, weighted points and squares; the service turns them into
