@@ -140,8 +140,8 @@ def _ai_gap_priority(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
 
 @twin("ai_gap_priority_cube")
 def _ai_gap_priority_cube(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
-    """The precomputed cube answers ai_gap_priority for selections without an agency filter."""
-    return _ai_gap_priority(t, {**p, "agencies": None})
+    """The precomputed cube answers ai_gap_priority for all agencies or one."""
+    return _ai_gap_priority(t, {"agencies": None, **p})
 
 
 @twin("ai_gap_mention")
@@ -387,24 +387,31 @@ def _priority_estimates(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
 
 @twin("priority_groups")
 def _priority_groups(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
-    j = _priority_points(t, p, [p["wave"]])
-    cells = j.groupby(["grp", "category", "competency_code"], dropna=False).size().rename("n").reset_index()
-    g = cells.groupby("grp", dropna=False)["n"]
-    hi = g.max().rename("n").reset_index().assign(k=0)
-    lo = g.min().rename("n").reset_index().assign(k=1)
-    out = pd.concat([hi, lo]).sort_values(["grp", "k"], na_position="last")
-    return out[["grp", "n"]].reset_index(drop=True)
-
-
-@twin("priority_group_n")
-def _priority_group_n(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     r = _priority_resp(t, p)
     r = r.assign(w2=r["weight"] * r["weight"])
     out = r.groupby("grp", as_index=False, dropna=False).agg(
         n=("weight", "size"), sum_w=("weight", "sum"), w2=("w2", "sum")
     )
     out["n_eff"] = out["sum_w"] * out["sum_w"] / out["w2"]
-    return out[["grp", "n", "sum_w", "n_eff"]].sort_values("n", ascending=False).reset_index(drop=True)
+    j = _priority_points(t, p, [p["wave"]])
+    cells = j.groupby(["grp", "category", "competency_code"], dropna=False).size().rename("n").reset_index()
+    g = cells.groupby("grp", dropna=False)["n"]
+    bounds = pd.DataFrame({"n_max": g.max(), "n_min": g.min()}).reset_index()
+    out = out.merge(bounds, on="grp", how="left")
+    cols = ["grp", "n", "sum_w", "n_eff", "n_max", "n_min"]
+    return out[cols].sort_values("grp", na_position="last").reset_index(drop=True)
+
+
+@twin("priority_groups_cube")
+def _priority_groups_cube(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    """The precomputed cells answer priority_groups for all agencies, one, or grouped by agency."""
+    return _priority_groups(t, p)
+
+
+@twin("priority_estimates_cube")
+def _priority_estimates_cube(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    """The precomputed cells answer priority_estimates for all agencies, one, or grouped by agency."""
+    return _priority_estimates(t, p)
 
 
 def _own_tier_points(t: Tables, wave: str) -> pd.DataFrame:

@@ -7,7 +7,9 @@
 -- Parameters: $group_by ('national' | 'gov_level' | 'workgroup' | 'personnel_type'),
 --   $gov_level, $agencies (VARCHAR[]; NULL = all), $tier, $workgroup, $personnel_type (NULL = all),
 --   $weighted (TRUE = raked weights, FALSE = one per respondent).
--- params: {"group_by": "national", "gov_level": null, "agencies": null, "tier": null, "workgroup": null, "personnel_type": null, "weighted": true}
+--   The service runs this only for several agencies (agency HR with more than one); every
+--   other selection reads ai_gap_priority_cube.sql (the same frame from precomputed cells).
+-- params: {"group_by": "national", "gov_level": null, "agencies": ["C3005", "C3018"], "tier": null, "workgroup": null, "personnel_type": null, "weighted": true}
 WITH cells AS (
     SELECT p.wave, p.tier,
            CASE $group_by

@@ -1,12 +1,14 @@
--- Purpose: ai_gap_priority.sql for a selection without an agency filter, read from the cells
---          precomputed for every gov_level x work group x personnel type filter and grouping
+-- Purpose: ai_gap_priority.sql for a selection of all agencies or of one agency, read from the
+--          cells precomputed for every agency x gov_level x work group x personnel type filter
+--          and grouping
 --          (mart_ai_gap_priority_cube, etl/sql/113_mart_ai_gap_survey.sql) instead of grouping
 --          the points: the same rows, columns, types, numbers and order.
 -- Grain: one row per wave x tier x group_code x category x competency_code.
 -- Parameters: $group_by ('national' | 'gov_level' | 'workgroup' | 'personnel_type'),
---   $gov_level, $tier, $workgroup, $personnel_type (NULL = all), $weighted (TRUE = raked
---   weights, FALSE = one per respondent). No agency filter: ai_gap_priority.sql handles those.
--- params: {"group_by": "national", "gov_level": null, "tier": null, "workgroup": null, "personnel_type": null, "weighted": true}
+--   $gov_level, $agencies (NULL = all, or one agency code: several are an error here, and
+--   ai_gap_priority.sql handles them), $tier, $workgroup, $personnel_type (NULL = all),
+--   $weighted (TRUE = raked weights, FALSE = one per respondent).
+-- params: {"group_by": "national", "gov_level": null, "agencies": null, "tier": null, "workgroup": null, "personnel_type": null, "weighted": true}
 SELECT c.wave, c.tier,
        CASE $group_by
            WHEN 'gov_level' THEN c.gov_level
@@ -24,7 +26,11 @@ SELECT c.wave, c.tier,
        CASE WHEN $weighted THEN c.category_mean_w ELSE c.category_mean_u END AS category_mean
 FROM mart_ai_gap_priority_cube AS c
 -- the cube's cell of this selection: a dimension is summed over unless it groups or filters
-WHERE c.all_gov = ($group_by <> 'gov_level' AND $gov_level IS NULL)
+WHERE CASE WHEN len($agencies::VARCHAR[]) > 1
+           THEN error('ai_gap_priority_cube: several agencies') ELSE TRUE END
+  AND c.all_agency = ($agencies::VARCHAR[] IS NULL)
+  AND ($agencies::VARCHAR[] IS NULL OR list_contains($agencies::VARCHAR[], c.agency_code))
+  AND c.all_gov = ($group_by <> 'gov_level' AND $gov_level IS NULL)
   AND ($gov_level IS NULL OR c.gov_level = $gov_level)
   AND c.all_wg = ($group_by <> 'workgroup' AND $workgroup IS NULL)
   AND ($workgroup IS NULL OR c.workgroup = $workgroup)

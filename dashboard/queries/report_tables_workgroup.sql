@@ -5,19 +5,11 @@
 --        of basic respondents, senior = part 1-3 of seniors, middle = part 1-2 of middle AND
 --        senior respondents (CHECKS D14: Table 26's 中階 means are multiples of 1/N for
 --        N = middle + senior of a group).
+-- Source: mart_report_workgroup (etl/sql/124_mart_report_tables.sql), grouped once per build or
+--         load; the same values to the last bit (means of integer points).
 -- Parameters: $wave (the survey wave).
 -- params: {"wave": "2025"}
-SELECT
-    r.workgroup,
-    p.part_tier AS tier,
-    p.category,
-    p.competency_code,
-    count(*) AS n,
-    avg(p.points) AS score
-FROM survey_respondent AS r
-JOIN survey_competency_points AS p
-  ON p.wave = r.wave AND p.respondent_id = r.respondent_id
- AND (p.part_tier = r.tier OR (p.part_tier = 'middle' AND r.tier = 'senior'))
-WHERE r.wave = $wave AND r.workgroup IS NOT NULL
-GROUP BY r.workgroup, p.part_tier, p.category, p.competency_code
-ORDER BY r.workgroup, p.part_tier, p.category, p.competency_code;
+SELECT workgroup, tier, category, competency_code, n, score
+FROM mart_report_workgroup
+WHERE wave = $wave
+ORDER BY workgroup, tier, category, competency_code;

@@ -15,9 +15,10 @@ import pandas as pd
 
 from dashboard import stats
 from dashboard.cache import service_cache
-from dashboard.db import QueryError, get_warehouse
+from dashboard.db import get_warehouse
 from dashboard.filters import WORKGROUPS, Filters
 from dashboard.scope import Scope
+from dashboard.services.common import from_cells
 from dashboard.suppression import suppress
 
 log = logging.getLogger(__name__)
@@ -146,25 +147,18 @@ def priority_cells(
     params = base_params(scope, filters)
     if benchmark:
         params = {**params, "agencies": None}
-    if params["agencies"] is None and params["workgroup"] in (None, *WORKGROUPS):
-        # no agency filter: the same frame read from the precomputed cells (a quarter of the
-        # time); its 'unknown' work group is a group, never a filter value
-        try:
-            return run("ai_gap_priority_cube", group_by=group_by, **params)
-        except QueryError as exc:
-            if CUBE_TABLE not in str(exc):
-                raise
-            # a warehouse built before the cube mart existed: group the points as before
-            _warn_no_cube()
+    agencies = params["agencies"]
+    if (agencies is None or len(agencies) == 1) and params["workgroup"] in (None, *WORKGROUPS):
+        # all agencies or one: the same frame read from the precomputed cells; several agencies'
+        # cells cannot be summed into ranks. Its 'unknown' work group is a group, never a filter
+        # value.
+        return from_cells(
+            run, "ai_gap_priority_cube", "ai_gap_priority", CUBE_TABLE, group_by=group_by, **params
+        )
     return run("ai_gap_priority", group_by=group_by, **params)
 
 
 CUBE_TABLE = "mart_ai_gap_priority_cube"
-
-
-@cache
-def _warn_no_cube() -> None:
-    log.warning("%s missing (warehouse built before it): priority cells grouped from the points", CUBE_TABLE)
 
 
 def _priority_frame(scope: Scope, filters: Filters, group_by: str, benchmark: bool) -> pd.DataFrame:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 import pandas as pd
 
-from dashboard.db import WarehouseError, get_warehouse
+from dashboard.db import QueryError, WarehouseError, get_warehouse
 
 __all__ = ["WarehouseError"]  # pages catch it without importing dashboard.db
 from dashboard.filters import Filters
@@ -19,6 +20,31 @@ log = logging.getLogger(__name__)
 
 # Development fallback used ONLY while the auth package does not exist (see current_scope).
 _DEV_SCOPE = Scope(role="planner", user="dev", agencies=None)
+
+
+def from_cells(
+    run: Callable[..., pd.DataFrame], cells: str, points: str, mart: str, **params: Any
+) -> pd.DataFrame:
+    """Query `cells` (precomputed cells in `mart`), or `points` (the same frame grouped on request)
+    when the warehouse was built before that mart had its current shape: the table or one of its
+    columns is missing until the next build or load re-runs the mart. Any other error is raised."""
+    try:
+        return run(cells, **params)
+    except QueryError as exc:
+        text = str(exc)
+        if mart not in text and not ("Binder Error" in text and "not found" in text):
+            raise
+        _warn_stale_mart(mart)
+    return run(points, **params)
+
+
+@cache
+def _warn_stale_mart(mart: str) -> None:
+    log.warning(
+        "%s missing or built by older ETL code: grouping the points instead (slower) until the next "
+        "`python -m etl load` or build re-runs the mart",
+        mart,
+    )
 
 
 def auth_available() -> bool:

@@ -85,7 +85,21 @@ def _estimates(
         wave_b=wave_b,
         groups=groups,
     )
-    return get_warehouse().query("priority_estimates", **params)
+    return _run("priority_estimates", params)
+
+
+CUBE_TABLE = "mart_priority_cube"
+
+
+def _run(name: str, params: dict[str, Any]) -> pd.DataFrame:
+    """queries/<name>.sql, or the same frame from its _cube twin, which reads the cells precomputed
+    for every selection (etl/sql/125_mart_priority_cube.sql): for all but several agencies not
+    grouped by agency, whose cells cannot be summed into ranks (grouped from the points)."""
+    query = get_warehouse().query
+    agencies = params.get("agencies")
+    if agencies is not None and len(agencies) > 1 and params.get("group_by") != "agency":
+        return query(name, **params)
+    return common.from_cells(query, f"{name}_cube", name, CUBE_TABLE, **params)
 
 
 def _scores(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
@@ -128,13 +142,39 @@ def priority_scores(scope: Scope, filters: Filters, group_by: str = "tier") -> p
     return _suppressed(_scores(scope, filters, group_by, agencies), scope)
 
 
-def _cells(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
+_GROUP_COLS = ["grp", "n", "sum_w", "n_eff", "n_max", "n_min"]
+
+
+@service_cache
+def _groups(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
+    """queries/priority_groups(_cube).sql: per group the respondents (n, weight sum, Kish n_eff)
+    and the largest and smallest cell N of its heatmap row; unsuppressed (callers suppress), read
+    by both priority_group_n and the group cells.
+
+    Columns: grp, n, sum_w, n_eff, n_max, n_min (NULL without points); one row per group."""
     f = common.resolve(scope, filters)
     if f.wave is None:
-        return pd.DataFrame(columns=["grp", "n", "suppressed"])
+        return pd.DataFrame(columns=_GROUP_COLS)
     params = f.sql_params(scope)
     params.update(agencies=agencies, group_by=_group_by(group_by))
-    df = get_warehouse().query("priority_groups", **params)
+    return _run("priority_groups", params)
+
+
+def _cells(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
+    """Per group with points two rows, its largest then its smallest cell N (what suppression of
+    the heatmap decides on), suppressed as the scores are."""
+    g = _groups(scope, filters, group_by, agencies)
+    g = g[g["n_max"].notna()]
+    grp = g["grp"].tolist()
+    df = pd.DataFrame(
+        {
+            "grp": pd.Series([x for x in grp for _ in (0, 1)], dtype=g["grp"].dtype),
+            "n": pd.Series(
+                [v for pair in zip(g["n_max"].tolist(), g["n_min"].tolist(), strict=True) for v in pair],
+                dtype="int64",
+            ),
+        }
+    )
     return common.suppress(df, scope, n_col="n", value_cols=[], group_cols=["grp"])
 
 
@@ -225,12 +265,12 @@ def priority_group_n(scope: Scope, filters: Filters, group_by: str = "tier") -> 
     f = common.resolve(scope, filters)
     if f.wave is None:
         return pd.DataFrame(columns=["grp", "n", "n_eff", "suppressed"])
-    params = f.sql_params(scope)
-    params["group_by"] = _group_by(group_by)
-    df = get_warehouse().query("priority_group_n", **params)
+    g = _groups(scope, f, group_by, f.agencies_in_scope(scope))
+    # Largest group first (ties by name, NULL last), as the N legend lists them.
+    df = g.sort_values(["n", "grp"], ascending=[False, True], na_position="last", kind="stable")
+    df = df[["grp", "n", "n_eff"]].reset_index(drop=True)
     if not f.weighted:
         df["n_eff"] = df["n"].astype("float64")
-    df = df.drop(columns=["sum_w"])
     return common.suppress(df, scope, n_col="n", value_cols=["n_eff"], group_cols=["grp"])
 
 

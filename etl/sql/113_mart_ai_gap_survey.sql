@@ -27,25 +27,27 @@ FROM mart_ai_gap_points
 GROUP BY wave, respondent_id
 ORDER BY wave, respondent_id;
 
--- Purpose: the cells of dashboard/queries/ai_gap_priority.sql for every selection that does not
---          filter by agency, precomputed: one cell per wave x tier x item for each combination of
---          gov_level, work group and personnel type, each either one value or all of them
+-- Purpose: the cells of dashboard/queries/ai_gap_priority.sql for every selection of all agencies
+--          or of one agency, precomputed: one cell per wave x tier x item for each combination of
+--          agency, gov_level, work group and personnel type, each either one value or all of them
 --          (all_* = TRUE: the dimension summed over; GROUP BY CUBE). Sums, scores, ranks and
 --          category means are computed exactly as the query computes them (exact DECIMAL sums, so
 --          the same doubles), weighted (_w) and unweighted (_u), for the query
 --          dashboard/queries/ai_gap_priority_cube.sql to pick without scanning the points. A
---          selection with an agency filter still runs ai_gap_priority.sql on the points.
--- Grain: one row per all_gov x gov_level x all_wg x workgroup x all_pt x personnel_type x wave x
+--          selection of several agencies (agency HR with more than one) still runs
+--          ai_gap_priority.sql on the points: ranks cannot be summed over agencies.
+-- Grain: one row per all_agency x agency_code x all_gov x gov_level x all_wg x workgroup x all_pt x personnel_type x wave x
 --        tier x category x competency_code (workgroup NULL counts as 'unknown', as the query's
 --        group_code; a workgroup filter never names 'unknown').
 CREATE OR REPLACE TABLE mart_ai_gap_priority_cube AS
 WITH points AS (
-    SELECT wave, tier, gov_level, coalesce(workgroup, 'unknown') AS workgroup, personnel_type,
+    SELECT wave, tier, agency_code, gov_level, coalesce(workgroup, 'unknown') AS workgroup, personnel_type,
            category, competency_code, ai_related, k, weight, points
     FROM mart_ai_gap_points
 ),
 cells AS (
     SELECT p.wave, p.tier,
+           grouping(p.agency_code) = 1 AS all_agency, p.agency_code,
            grouping(p.gov_level) = 1 AS all_gov, p.gov_level,
            grouping(p.workgroup) = 1 AS all_wg, p.workgroup,
            grouping(p.personnel_type) = 1 AS all_pt, p.personnel_type,
@@ -63,7 +65,7 @@ cells AS (
            CAST(sum(CAST(CAST(p.points AS DOUBLE) AS DECIMAL(38, 12))) AS DOUBLE)
                / CAST(sum(CAST(1.0 AS DECIMAL(38, 12))) AS DOUBLE) AS score_u
     FROM points AS p
-    GROUP BY p.wave, p.tier, p.category, p.competency_code, CUBE (p.gov_level, p.workgroup, p.personnel_type)
+    GROUP BY p.wave, p.tier, p.category, p.competency_code, CUBE (p.agency_code, p.gov_level, p.workgroup, p.personnel_type)
 )
 SELECT c.*,
        rank() OVER (ranking ORDER BY c.score_w DESC) AS rank_w,
@@ -73,8 +75,8 @@ SELECT c.*,
        avg(CAST(c.score_u AS DECIMAL(38, 12))) OVER ranking AS category_mean_u
 FROM cells AS c
 WINDOW ranking AS (
-    PARTITION BY c.all_gov, c.gov_level, c.all_wg, c.workgroup, c.all_pt, c.personnel_type,
+    PARTITION BY c.all_agency, c.agency_code, c.all_gov, c.gov_level, c.all_wg, c.workgroup, c.all_pt, c.personnel_type,
                  c.wave, c.tier, c.category
 )
-ORDER BY c.all_gov, c.gov_level, c.all_wg, c.workgroup, c.all_pt, c.personnel_type,
-         c.wave, c.tier, c.category, c.competency_code;
+ORDER BY c.all_agency, c.agency_code, c.all_gov, c.gov_level, c.all_wg, c.workgroup, c.all_pt,
+         c.personnel_type, c.wave, c.tier, c.category, c.competency_code;

@@ -1,7 +1,7 @@
 """The precomputed priority cells (mart_ai_gap_priority_cube) change no number: for every grouping
-and filter without an agency, ai_gap_priority_cube.sql returns exactly the frame of
+and filter, of all agencies or of one, ai_gap_priority_cube.sql returns exactly the frame of
 ai_gap_priority.sql over the points (same rows, order, types and doubles), and the service reads
-the cube only when no agency is selected."""
+the points only when several agencies are selected."""
 
 from __future__ import annotations
 
@@ -25,17 +25,18 @@ VALUES: dict[str, list[Any]] = {
 }
 
 
-def test_cube_equals_the_points_query_for_every_selection_without_agency(wh: db.Warehouse) -> None:
+def test_cube_equals_the_points_query_for_every_selection_of_all_agencies_or_one(wh: db.Warehouse) -> None:
     rows = 0
     for group_by, combo in itertools.product(
         ("national", "gov_level", "workgroup", "personnel_type"), itertools.product(*VALUES.values())
     ):
-        params = {**dict(zip(VALUES, combo, strict=True)), "group_by": group_by}
-        plain = wh.query("ai_gap_priority", agencies=None, **params)
-        cube = wh.query("ai_gap_priority_cube", **params)
-        # exact: the cube's sums are the same exact DECIMAL sums, so the same doubles and ranks
-        pd.testing.assert_frame_equal(plain, cube, check_exact=True)
-        rows += len(plain)
+        for agencies in (None, ["C3005"], ["K0501"]):  # all agencies, and each demo agency alone
+            params = {**dict(zip(VALUES, combo, strict=True)), "group_by": group_by, "agencies": agencies}
+            plain = wh.query("ai_gap_priority", **params)
+            cube = wh.query("ai_gap_priority_cube", **params)
+            # exact: the cube's sums are the same exact DECIMAL sums, so the same doubles and ranks
+            pd.testing.assert_frame_equal(plain, cube, check_exact=True)
+            rows += len(plain)
     assert rows > 20_000  # real cells were compared, not empty frames
 
 
@@ -44,6 +45,7 @@ def test_unknown_work_group_is_a_group_of_the_cube_not_a_filter(wh: db.Warehouse
         "ai_gap_priority_cube",
         group_by="workgroup",
         gov_level=None,
+        agencies=None,
         tier=None,
         workgroup=None,
         personnel_type=None,
@@ -63,7 +65,7 @@ def test_unknown_work_group_is_a_group_of_the_cube_not_a_filter(wh: db.Warehouse
     pd.testing.assert_frame_equal(plain, by_wg, check_exact=True)
 
 
-def test_service_reads_the_cube_only_without_an_agency(
+def test_service_reads_the_points_only_for_several_agencies(
     wh: db.Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names: list[str] = []
@@ -81,7 +83,17 @@ def test_service_reads_the_cube_only_without_an_agency(
     ai_gap.priority_cells.uncached(planner, Filters(agency=str(agency)), "national", True)
     # a work group code outside the catalog never reaches the cube (whose 'unknown' is a group)
     ai_gap.priority_cells.uncached(planner, Filters(workgroup="unknown"), "national")
-    assert names == ["ai_gap_priority_cube", "ai_gap_priority", "ai_gap_priority_cube", "ai_gap_priority"]
+    hr_two = Scope("agency_hr", "h", ("C3005", "K0501"))
+    ai_gap.priority_cells.uncached(hr_two, Filters(), "national")  # their agencies summed: the points
+    ai_gap.priority_cells.uncached(hr_two, Filters(agency="K0501"), "national")  # one of them
+    assert names == [
+        "ai_gap_priority_cube",
+        "ai_gap_priority_cube",
+        "ai_gap_priority_cube",
+        "ai_gap_priority",
+        "ai_gap_priority",
+        "ai_gap_priority_cube",
+    ]
 
 
 def test_a_warehouse_without_the_cube_groups_the_points(
@@ -105,6 +117,7 @@ def test_a_warehouse_without_the_cube_groups_the_points(
         "ai_gap_priority_cube",
         group_by="workgroup",
         gov_level=None,
+        agencies=None,
         tier=None,
         workgroup=None,
         personnel_type=None,

@@ -279,9 +279,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 VARIANTS = {
     "ai_gap_priority": [
-        {},
-        {"group_by": "gov_level", "weighted": False},
-        {"tier": "basic", "agencies": ["A1"]},
+        {"agencies": ["A1", "A2"]},
+        {"agencies": ["A1", "A2"], "group_by": "gov_level", "weighted": False},
+        {"tier": "basic", "agencies": ["A1", "A2"]},
     ],
     "ai_gap_mention": [
         {},
@@ -297,14 +297,30 @@ VARIANTS = {
     ],
     "ai_gap_waves": [{}],
     "priority_estimates": [
+        {"agencies": ["A1", "A2"]},
+        {"agencies": ["A1", "A2"], "group_by": "workgroup", "weighted": False},
+        {"group_by": "agency", "agencies": ["A1", "A2"], "tier": "basic"},
+        {"agencies": ["A1", "A2"], "wave_b": "2026", "group_by": "gov_level"},
+        {"agencies": ["A1", "A2"], "group_by": "tier", "groups": ["basic"]},
+    ],
+    "priority_estimates_cube": [
         {},
         {"group_by": "workgroup", "weighted": False},
         {"group_by": "agency", "agencies": ["A1", "A2"], "tier": "basic"},
         {"wave_b": "2026", "group_by": "gov_level"},
         {"group_by": "tier", "groups": ["basic"]},
+        {"agencies": ["A1"], "group_by": "personnel_type", "weighted": False},
     ],
-    "priority_groups": [{}, {"group_by": "agency", "gov_level": "central"}],
-    "priority_group_n": [{}, {"group_by": "tier", "personnel_type": "contract"}],
+    "priority_groups": [
+        {"agencies": ["A1", "A2"]},
+        {"agencies": ["A1", "A2"], "group_by": "workgroup", "tier": "basic"},
+    ],
+    "priority_groups_cube": [
+        {},
+        {"group_by": "agency", "gov_level": "central"},
+        {"agencies": ["A2"], "group_by": "personnel_type"},
+        {"group_by": "tier", "personnel_type": "contract"},
+    ],
     "report_tables_scores": [{}, {"wave": "2026"}],
     "report_tables_workgroup": [{}],
     "badges_funnel": [{}, {"month": "2025-10-01", "gov_level": "central"}],
@@ -347,6 +363,7 @@ VARIANTS = {
         {"group_by": "gov_level", "weighted": False},
         {"group_by": "workgroup", "tier": "basic", "personnel_type": "it_series"},
         {"group_by": "personnel_type", "gov_level": "central"},
+        {"agencies": ["A1"], "group_by": "workgroup", "weighted": False},
     ],
     "data_status_freshness": [{}],
     "data_status_loads": [{}, {"feed": "badges"}],
