@@ -1,6 +1,7 @@
 """The survey marts that answer the dashboard's survey queries change no number: each query read
 from a mart returns exactly the frame (rows, order, types, doubles) that the same question asked
-of the points returns (tests/sql/*_live.sql, the queries as they were before the marts)."""
+of the points returns (tests/integration/perf_plain/<query>.sql, the queries as they were before
+the marts)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ import pytest
 
 from dashboard import db
 
-LIVE = Path(__file__).resolve().parents[1] / "sql"
+PLAIN = Path(__file__).resolve().parent / "perf_plain"
 
 
-def live(wh: db.Warehouse, name: str, **params: Any) -> pd.DataFrame:
-    """tests/sql/<name>.sql run on the warehouse with the parameters it names."""
-    sql = (LIVE / f"{name}.sql").read_text(encoding="utf-8")
+def plain(wh: db.Warehouse, name: str, **params: Any) -> pd.DataFrame:
+    """perf_plain/<name>.sql run on the warehouse with the parameters it names."""
+    sql = (PLAIN / f"{name}.sql").read_text(encoding="utf-8")
     body = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
     used = set(db._PARAM_RE.findall(body))
     return wh.execute(sql, {k: v for k, v in params.items() if k in used})
@@ -33,7 +34,7 @@ def test_report_tables_from_the_mart_equal_grouping_the_points(wh: db.Warehouse,
     assert len(waves(wh)) >= 2
     for wave in [*waves(wh), "1999"]:
         ours = wh.query(name, wave=wave)
-        pd.testing.assert_frame_equal(ours, live(wh, f"{name}_live", wave=wave), check_exact=True)
+        pd.testing.assert_frame_equal(ours, plain(wh, name, wave=wave), check_exact=True)
         assert (len(ours) > 100) == (wave != "1999")  # real tables compared, and none for no wave
 
 
