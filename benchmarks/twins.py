@@ -103,7 +103,6 @@ def _survey_resp(t: Tables, p: dict[str, Any], groups: dict[str, str]) -> pd.Dat
     return r[["wave", "respondent_id", "tier", "group_code", "w"]]
 
 
-@twin("ai_gap_priority")
 def _ai_gap_priority(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     groups = {"gov_level": "gov_level", "workgroup": "workgroup", "personnel_type": "personnel_type"}
     r = _survey_resp(t, p, groups)
@@ -342,7 +341,6 @@ def _priority_points(t: Tables, p: dict[str, Any], waves: list[str]) -> pd.DataF
     return pd.concat(parts, ignore_index=True)
 
 
-@twin("priority_estimates")
 def _priority_estimates(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     waves = [p["wave"]] + ([p["wave_b"]] if p.get("wave_b") not in (None, p["wave"]) else [])
     j = _priority_points(t, p, waves)
@@ -385,7 +383,6 @@ def _priority_estimates(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     return c[cols].reset_index(drop=True)
 
 
-@twin("priority_groups")
 def _priority_groups(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     r = _priority_resp(t, p)
     r = r.assign(w2=r["weight"] * r["weight"])
@@ -412,6 +409,51 @@ def _priority_groups_cube(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
 def _priority_estimates_cube(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     """The precomputed cells answer priority_estimates for all agencies, one, or grouped by agency."""
     return _priority_estimates(t, p)
+
+
+def _agency_resp(t: Tables, p: dict[str, Any], waves: list[str]) -> pd.DataFrame:
+    """Respondents of `waves` in the listed agencies and filters, with grp as the agency cells
+    define it (no agency grouping: 'all' for it)."""
+    r = t["survey_respondent"]
+    r = _filter(r[r["wave"].isin(waves)], p, ("gov_level", "agencies", "tier", "workgroup", "personnel_type"))
+    col = {k: v for k, v in _PRIORITY_GROUPS.items() if k != "agency"}.get(p.get("group_by", ""))
+    return r.assign(grp=r[col] if col else "all")
+
+
+@twin("priority_agency_cells")
+def _priority_agency_cells(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    if p.get("wave") is None:
+        waves = sorted(t["survey_respondent"]["wave"].unique())
+    else:
+        waves = [p["wave"]] + ([p["wave_b"]] if p.get("wave_b") not in (None, p["wave"]) else [])
+    r = _agency_resp(t, p, waves)
+    keep_tier = bool(p.get("by_tier")) or p.get("group_by") == "tier" or p.get("tier") is not None
+    r = r.assign(tier_key=r["tier"] if keep_tier else None)
+    j = r[["wave", "respondent_id", "agency_code", "tier", "tier_key", "weight", "grp"]].merge(
+        t["survey_competency_points"],
+        left_on=["wave", "respondent_id", "tier"],
+        right_on=["wave", "respondent_id", "part_tier"],
+    )
+    j = j.drop(columns=["tier"]).rename(columns={"tier_key": "tier"})
+    keys = ["wave", "agency_code", "grp", "tier", "category", "competency_code"]
+    out = _point_stats(j, keys).merge(
+        t["competency"][["competency_code", "ai_related"]], on="competency_code"
+    )
+    out["category_order"] = (
+        out["category"].map({"common": 0.0, "technical": 1.0, "management": 2.0}).fillna(9.0)
+    )
+    cols = [*keys[:5], "competency_code", "ai_related", "n", "sum_w", "sum_w2", "sum_wx", "sum_wx2"]
+    return out[[*cols, "sum_x", "sum_x2", "k_min", "k_max", "category_order"]].reset_index(drop=True)
+
+
+@twin("priority_agency_groups")
+def _priority_agency_groups(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    r = _agency_resp(t, p, [p["wave"]])
+    r = r.assign(w2=r["weight"] * r["weight"])
+    out = r.groupby(["agency_code", "grp"], as_index=False, dropna=False).agg(
+        n=("weight", "size"), sum_w=("weight", "sum"), sum_w2=("w2", "sum")
+    )
+    return out.sort_values(["agency_code", "grp"], na_position="last").reset_index(drop=True)
 
 
 def _own_tier_points(t: Tables, wave: str) -> pd.DataFrame:
@@ -876,6 +918,14 @@ def frames_equal(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6) -> tuple[
         return False, f"row counts differ: {len(a)} vs {len(b)}"
     if a.empty:
         return True, "both empty"
+    # Exact DECIMAL sums arrive as text from queries/priority_agency_*.sql: compare them as numbers.
+    a = a.assign(
+        **{
+            c: pd.to_numeric(a[c])
+            for c in a.columns
+            if not pd.api.types.is_numeric_dtype(a[c]) and pd.api.types.is_float_dtype(b[c])
+        }
+    )
     num = [
         c for c in a.columns if pd.api.types.is_numeric_dtype(a[c]) and not pd.api.types.is_bool_dtype(a[c])
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -51,6 +52,18 @@ def query_params(name: str) -> frozenset[str]:
 
 
 @cache
+def declared_params(name: str) -> dict[str, Any]:
+    """The test values a query declares in its header (`-- params: {json}`), for checks."""
+    m = re.search(r"^--\s*params:\s*(\{.*\})\s*$", query_sql(name), re.MULTILINE)
+    return json.loads(m.group(1)) if m else {}
+
+
+def query_names() -> list[str]:
+    """Every dashboard query (dashboard/queries/*.sql)."""
+    return sorted(p.stem for p in QUERY_DIR.glob("*.sql"))
+
+
+@cache
 def served_from_memory(name: str) -> bool:
     """Whether dashboard/queries/<name>.sql declares itself a reference lookup (a header line
     `-- Served: from memory, ...`): a few hundred rows at most, parameters with few values, and
@@ -85,6 +98,8 @@ class Warehouse:
         self._loaded_at: str | None = None
         # Small lookups read once per open warehouse file (see reference()).
         self._reference: dict[tuple[str, str], pd.DataFrame] = {}
+        # Queries that do not bind on the open file (see unbound_queries()); None = not checked.
+        self._unbound: dict[str, str] | None = None
 
     # -- connection management -------------------------------------------------------------
     def _file_stamp(self) -> tuple[int, int, int]:
@@ -133,6 +148,7 @@ class Warehouse:
                 self._version = None
                 self._loaded_at = None
                 self._reference = {}
+                self._unbound = None
             return self._con
 
     def close(self) -> None:
@@ -242,6 +258,28 @@ class Warehouse:
             if con is self._con and len(self._reference) < self.REFERENCE_MAX:
                 self._reference[key] = df.copy()
         return df
+
+    def unbound_queries(self) -> dict[str, str]:
+        """The dashboard queries that do not bind on the open warehouse file, with DuckDB's error:
+        a table or column they read is missing, as in a warehouse built by older ETL code before
+        the next build or load re-ran its marts. Checked once per open file (EXPLAIN of every
+        query with its declared test values: planned, not run); empty when all is well."""
+        con = self.connection()
+        with self._cond:
+            if con is self._con and self._unbound is not None:
+                return dict(self._unbound)
+        unbound: dict[str, str] = {}
+        for name in query_names():
+            used = query_params(name)
+            params = {k: v for k, v in declared_params(name).items() if k in used}
+            try:
+                self.execute("EXPLAIN " + query_sql(name), params, what=f"query {name}")
+            except QueryError as exc:
+                unbound[name] = str(exc)
+        with self._cond:
+            if con is self._con:
+                self._unbound = unbound
+        return dict(unbound)
 
     _VERSION_SQL = (
         "SELECT version_id, CAST(built_at AS VARCHAR) AS built_at FROM data_version "

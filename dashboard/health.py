@@ -18,14 +18,27 @@ def _no_store(resp: Response) -> Response:
 
 
 def readiness() -> tuple[bool, str | None]:
-    """(ready, data version): the warehouse opens and answers its data-version query."""
+    """(ready, data version): the warehouse opens, answers its data-version query, and every
+    dashboard query binds on it (a warehouse whose marts older ETL code built is not ready: its
+    pages would fail until the next build or load re-runs them)."""
     try:
         # Imported lazily: the app works (and /healthz answers) before the warehouse exists.
         from dashboard.db import get_warehouse
 
-        version = get_warehouse().data_version()
+        wh = get_warehouse()
+        version = wh.data_version()
+        unbound = wh.unbound_queries()
     except Exception as exc:  # any failure means "not ready"; the detail goes to the log only
         log.warning("readiness check failed: %s", type(exc).__name__)
+        return False, None
+    if unbound:
+        name, error = next(iter(sorted(unbound.items())))
+        log.warning(
+            "warehouse not ready: %d queries do not bind (run `python -m etl load` or a build with "
+            "this code to rebuild its marts); first: %s",
+            len(unbound),
+            error[:300],
+        )
         return False, None
     return True, str(version)
 

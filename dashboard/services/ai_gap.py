@@ -18,7 +18,7 @@ from dashboard.cache import service_cache
 from dashboard.db import get_warehouse
 from dashboard.filters import WORKGROUPS, Filters
 from dashboard.scope import Scope
-from dashboard.services.common import from_cells
+from dashboard.services.common import add_up_cells
 from dashboard.suppression import suppress
 
 log = logging.getLogger(__name__)
@@ -147,18 +147,57 @@ def priority_cells(
     params = base_params(scope, filters)
     if benchmark:
         params = {**params, "agencies": None}
+    if params["workgroup"] not in (None, *WORKGROUPS):
+        # A work group outside the catalog selects nobody ('unknown' is the cube's group of people
+        # without one, never a filter value): the frame's columns without rows.
+        return run("ai_gap_priority_cube", group_by=group_by, **{**params, "agencies": None}).iloc[0:0]
     agencies = params["agencies"]
-    if (agencies is None or len(agencies) == 1) and params["workgroup"] in (None, *WORKGROUPS):
-        # all agencies or one: the same frame read from the precomputed cells; several agencies'
-        # cells cannot be summed into ranks. Its 'unknown' work group is a group, never a filter
-        # value.
-        return from_cells(
-            run, "ai_gap_priority_cube", "ai_gap_priority", CUBE_TABLE, group_by=group_by, **params
-        )
-    return run("ai_gap_priority", group_by=group_by, **params)
+    if agencies is not None and len(agencies) > 1:
+        return _summed_priority(params, group_by)
+    # all agencies or one: the precomputed cells (etl/sql/113_mart_ai_gap_survey.sql)
+    return run("ai_gap_priority_cube", group_by=group_by, **params)
 
 
-CUBE_TABLE = "mart_ai_gap_priority_cube"
+_PRIORITY_COLS = [
+    *("wave", "tier", "group_code", "category", "competency_code", "ai_related", "n"),
+    *("sum_w", "sum_w2", "score", "k", "rank", "n_items", "category_mean"),
+]
+
+
+def _summed_priority(params: dict[str, Any], group_by: str) -> pd.DataFrame:
+    """ai_gap_priority_cube's frame for several agencies (agency HR with more than one): their
+    cells (queries/priority_agency_cells.sql, tiers kept apart) added up per tier and group, then
+    scores, ranks, item counts and category means on the totals: the same doubles as grouping the
+    points (exact sums, common.add_up_cells), but for the category means' last bits (DuckDB
+    averages the scores as DECIMALs)."""
+    cells = run(
+        "priority_agency_cells",
+        **params,
+        wave=None,
+        wave_b=None,
+        group_by="all" if group_by == "national" else group_by,
+        by_tier=True,
+    )
+    weighted = bool(params.get("weighted", True))
+    grp = cells["grp"].fillna("unknown") if group_by == "workgroup" else cells["grp"]
+    c = add_up_cells(
+        cells.assign(group_code=grp),
+        ["wave", "tier", "group_code", "category", "competency_code"],
+        exact=["sum_w", "sum_w2", "sum_wx"] if weighted else [],
+        ai_related=("ai_related", "any"),
+        n=("n", "sum"),
+        sum_x=("sum_x", "sum"),  # integer sums: exact in doubles
+        k=("k_max", "max"),
+    )
+    if not weighted:  # one per respondent: the weight sums are counts
+        c["sum_w"] = c["sum_w2"] = c["n"].astype("float64")
+    c["score"] = (c["sum_wx"] if weighted else c["sum_x"]) / c["sum_w"]
+    part = c.groupby(["wave", "tier", "group_code", "category"])["score"]
+    c["rank"] = part.rank(method="min", ascending=False).astype("int64")
+    c["n_items"] = part.transform("size").astype("int64")
+    c["category_mean"] = part.transform("mean")
+    c = c.sort_values(["wave", "tier", "group_code", "category", "rank", "competency_code"], kind="stable")
+    return c[_PRIORITY_COLS].reset_index(drop=True)
 
 
 def _priority_frame(scope: Scope, filters: Filters, group_by: str, benchmark: bool) -> pd.DataFrame:

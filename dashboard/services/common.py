@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import decimal
 import importlib.util
 import logging
-from collections.abc import Callable, Sequence
-from functools import cache
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from dashboard.db import QueryError, WarehouseError, get_warehouse
+from dashboard.db import WarehouseError, get_warehouse
 
 __all__ = ["WarehouseError"]  # pages catch it without importing dashboard.db
 from dashboard.filters import Filters
@@ -22,29 +22,24 @@ log = logging.getLogger(__name__)
 _DEV_SCOPE = Scope(role="planner", user="dev", agencies=None)
 
 
-def from_cells(
-    run: Callable[..., pd.DataFrame], cells: str, points: str, mart: str, **params: Any
+def add_up_cells(
+    cells: pd.DataFrame, keys: list[str], exact: list[str], **agg: tuple[str, str]
 ) -> pd.DataFrame:
-    """Query `cells` (precomputed cells in `mart`), or `points` (the same frame grouped on request)
-    when the warehouse was built before that mart had its current shape: the table or one of its
-    columns is missing until the next build or load re-runs the mart. Any other error is raised."""
-    try:
-        return run(cells, **params)
-    except QueryError as exc:
-        text = str(exc)
-        if mart not in text and not ("Binder Error" in text and "not found" in text):
-            raise
-        _warn_stale_mart(mart)
-    return run(points, **params)
-
-
-@cache
-def _warn_stale_mart(mart: str) -> None:
-    log.warning(
-        "%s missing or built by older ETL code: grouping the points instead (slower) until the next "
-        "`python -m etl load` or build re-runs the mart",
-        mart,
-    )
+    """Cells added up per `keys` (NULL keys too, in order of first appearance): the `exact` columns
+    hold DECIMAL sums as text (queries/priority_agency_*.sql) and are added exactly, then rounded
+    to the nearest double, as DuckDB's CAST(DECIMAL AS DOUBLE) rounds; the rest by pandas `agg`
+    (named aggregations). So totals equal the doubles of summing the underlying rows in SQL."""
+    groups = cells.groupby(keys, dropna=False, sort=False)
+    out = groups.agg(**agg).reset_index()
+    codes = groups.ngroup().tolist()
+    with decimal.localcontext() as ctx:
+        ctx.prec = 76  # twice DECIMAL(38, 12)'s digits: sums of any number of cells stay exact
+        for col in exact:
+            totals = [decimal.Decimal(0)] * len(out)
+            for code, text in zip(codes, cells[col].tolist(), strict=True):
+                totals[code] += decimal.Decimal(text)
+            out[col] = [float(t) for t in totals]
+    return out
 
 
 def auth_available() -> bool:

@@ -85,21 +85,50 @@ def _estimates(
         wave_b=wave_b,
         groups=groups,
     )
-    return _run("priority_estimates", params)
+    if _several_agencies(params):
+        return _summed_estimates(params)
+    return get_warehouse().query("priority_estimates_cube", **params)
 
 
-CUBE_TABLE = "mart_priority_cube"
+_ESTIMATE_COLS = [
+    *("wave", "grp", "category", "competency_code", "ai_related", "n"),
+    *SCORE_COLS[:5],
+    *("rank", "k_min", "k_max", "category_order"),
+]
 
 
-def _run(name: str, params: dict[str, Any]) -> pd.DataFrame:
-    """queries/<name>.sql, or the same frame from its _cube twin, which reads the cells precomputed
-    for every selection (etl/sql/125_mart_priority_cube.sql): for all but several agencies not
-    grouped by agency, whose cells cannot be summed into ranks (grouped from the points)."""
-    query = get_warehouse().query
+def _several_agencies(params: dict[str, Any]) -> bool:
+    """A selection the precomputed cells hold only agency by agency: several agencies that are not
+    grouped by agency (agency HR with more than one). Its groups add their agencies' cells up."""
     agencies = params.get("agencies")
-    if agencies is not None and len(agencies) > 1 and params.get("group_by") != "agency":
-        return query(name, **params)
-    return common.from_cells(query, f"{name}_cube", name, CUBE_TABLE, **params)
+    return agencies is not None and len(agencies) > 1 and params.get("group_by") != "agency"
+
+
+def _summed_estimates(params: dict[str, Any]) -> pd.DataFrame:
+    """priority_estimates_cube's frame for several agencies: their cells (queries/
+    priority_agency_cells.sql) added up per group, then `estimates` and competition ranks on the
+    totals: the same doubles as grouping the points (exact sums, common.add_up_cells)."""
+    cells = get_warehouse().query("priority_agency_cells", **params, by_tier=False)
+    if params.get("groups") is not None:
+        cells = cells[cells["grp"].isin(params["groups"])]
+    stats = common.add_up_cells(
+        cells,
+        ["wave", "grp", "category", "competency_code"],
+        exact=["sum_w", "sum_w2", "sum_wx", "sum_wx2"],
+        ai_related=("ai_related", "any"),
+        n=("n", "sum"),
+        sum_x=("sum_x", "sum"),  # integer sums: exact in doubles
+        sum_x2=("sum_x2", "sum"),
+        k_min=("k_min", "min"),
+        k_max=("k_max", "max"),
+        category_order=("category_order", "first"),
+    )
+    out = estimates(stats, bool(params.get("weighted", True)))
+    out["rank"] = out.groupby(["wave", "grp", "category"])["score"].rank(method="min", ascending=False)
+    out = out.sort_values(
+        ["wave", "grp", "category_order", "rank", "competency_code"], na_position="last", kind="stable"
+    )
+    return out[_ESTIMATE_COLS].reset_index(drop=True)
 
 
 def _scores(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
@@ -157,7 +186,24 @@ def _groups(scope: Scope, filters: Filters, group_by: str, agencies: list[str] |
         return pd.DataFrame(columns=_GROUP_COLS)
     params = f.sql_params(scope)
     params.update(agencies=agencies, group_by=_group_by(group_by))
-    return _run("priority_groups", params)
+    if _several_agencies(params):
+        return _summed_groups(params)
+    return get_warehouse().query("priority_groups_cube", **params)
+
+
+def _summed_groups(params: dict[str, Any]) -> pd.DataFrame:
+    """priority_groups_cube's frame for several agencies: their respondents (queries/
+    priority_agency_groups.sql) and their cells' N (priority_agency_cells.sql) added up."""
+    wh = get_warehouse()
+    resp = wh.query("priority_agency_groups", **params)
+    g = common.add_up_cells(resp, ["grp"], exact=["sum_w", "sum_w2"], n=("n", "sum"))
+    g["n_eff"] = g["sum_w"] * g["sum_w"] / g["sum_w2"]
+    cells = wh.query("priority_agency_cells", **{**params, "wave_b": None, "by_tier": False})
+    per_item = cells.groupby(["grp", "category", "competency_code"], dropna=False)["n"].sum()
+    by_grp = per_item.groupby(level="grp", dropna=False)
+    bounds = pd.DataFrame({"n_max": by_grp.max(), "n_min": by_grp.min()}).reset_index()
+    out = g.merge(bounds, on="grp", how="left")
+    return out.sort_values("grp", na_position="last", kind="stable")[_GROUP_COLS].reset_index(drop=True)
 
 
 def _cells(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:

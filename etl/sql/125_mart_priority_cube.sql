@@ -6,9 +6,10 @@
 --          each either one value or all of them (all_* = TRUE: the dimension summed over;
 --          GROUP BY CUBE). A selection's groups are the cells whose grouping dimension has a
 --          value, whose filtered dimensions have the filter's value and whose other dimensions
---          are summed over. A selection of several agencies not grouped by agency sums agencies'
---          cells, which ranks cannot do: those run priority_estimates.sql and priority_groups.sql
---          on the points.
+--          are summed over. A selection of several agencies not grouped by agency adds up the
+--          agencies' cells (their exact DECIMAL sums: dashboard/queries/priority_agency_cells.sql
+--          and priority_agency_groups.sql) and computes scores and ranks from the totals, with
+--          the same doubles.
 --          Every number is computed as those queries compute it over the points (exact DECIMAL
 --          sums, then the same double arithmetic), weighted (_w) and unweighted (_u), so the
 --          same rows, types and doubles; tests/integration/test_survey_cubes.py checks.
@@ -16,7 +17,8 @@
 --        all_tier x tier x all_wg x workgroup x all_pt x personnel_type x wave x category x
 --        competency_code of the own-tier points (mart_ai_gap_points).
 --        mart_priority_cube_groups: one row per cell x wave with respondents
---        (survey_respondent): their number, weight sum and Kish n_eff, and the largest and
+--        (survey_respondent): their number, weight sum and Kish n_eff (and the exact sums of
+--        weights and squared weights, for several agencies), and the largest and
 --        smallest number of own-tier points of any competency of the cell (NULL without points).
 -- Parameters: none (rebuilt after every build or load).
 CREATE OR REPLACE TABLE mart_priority_cube AS
@@ -33,10 +35,10 @@ WITH cells AS (
         coalesce(bool_or(p.ai_related), FALSE) AS ai_related,
         count(*) AS n,
         CAST(count(*) AS DOUBLE) AS nf,
-        CAST(sum(CAST(p.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
-        CAST(sum(CAST(p.weight * p.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w2,
-        CAST(sum(CAST(p.weight * p.points AS DECIMAL(38, 12))) AS DOUBLE) AS sum_wx,
-        CAST(sum(CAST(p.weight * p.points * p.points AS DECIMAL(38, 12))) AS DOUBLE) AS sum_wx2,
+        sum(CAST(p.weight AS DECIMAL(38, 12))) AS exact_w,
+        sum(CAST(p.weight * p.weight AS DECIMAL(38, 12))) AS exact_w2,
+        sum(CAST(p.weight * p.points AS DECIMAL(38, 12))) AS exact_wx,
+        sum(CAST(p.weight * p.points * p.points AS DECIMAL(38, 12))) AS exact_wx2,
         CAST(sum(p.points) AS DOUBLE) AS sum_x,
         CAST(sum(p.points * p.points) AS DOUBLE) AS sum_x2,
         min(p.k) AS k_min,
@@ -45,11 +47,17 @@ WITH cells AS (
     GROUP BY p.wave, p.category, p.competency_code,
              CUBE (p.agency_code, p.gov_level, p.tier, p.workgroup, p.personnel_type)
 ),
+sums AS (
+    SELECT *,
+           CAST(exact_w AS DOUBLE) AS sum_w, CAST(exact_w2 AS DOUBLE) AS sum_w2,
+           CAST(exact_wx AS DOUBLE) AS sum_wx, CAST(exact_wx2 AS DOUBLE) AS sum_wx2
+    FROM cells
+),
 means AS (
     SELECT *,
            sum_wx / sum_w AS score_w, sum_w * sum_w / sum_w2 AS n_eff_w,
            sum_x / nf AS score_u, nf AS n_eff_u
-    FROM cells
+    FROM sums
 ),
 spread AS (
     -- Population variance (clipped at 0), then the n/(n-1) correction; NULL for n = 1.
@@ -61,6 +69,8 @@ spread AS (
 SELECT
     all_agency, agency_code, all_gov, gov_level, all_tier, tier, all_wg, workgroup, all_pt, personnel_type,
     wave, category, competency_code, ai_related, n,
+    -- the exact sums, for selections of several agencies (the service adds their cells up)
+    exact_w, exact_w2, exact_wx, exact_wx2, sum_x, sum_x2,
     score_w, sqrt(var_w / n_eff_w) AS se_w, n_eff_w,
     CAST(CASE WHEN score_w IS NOT NULL THEN rank() OVER (
         PARTITION BY all_agency, agency_code, all_gov, gov_level, all_tier, tier, all_wg, workgroup,
@@ -90,6 +100,8 @@ WITH respondents AS (
         grouping(r.personnel_type) = 1 AS all_pt, r.personnel_type,
         count(*) AS n,
         CAST(sum(CAST(r.weight AS DECIMAL(38, 12))) AS DOUBLE) AS sum_w,
+        sum(CAST(r.weight AS DECIMAL(38, 12))) AS exact_w,
+        sum(CAST(r.weight * r.weight AS DECIMAL(38, 12))) AS exact_w2,
         CAST(sum(CAST(r.weight AS DECIMAL(38, 12))) AS DOUBLE)
             * CAST(sum(CAST(r.weight AS DECIMAL(38, 12))) AS DOUBLE)
             / CAST(sum(CAST(r.weight * r.weight AS DECIMAL(38, 12))) AS DOUBLE) AS n_eff
@@ -103,7 +115,7 @@ bounds AS (
     GROUP BY ALL
 )
 SELECT r.all_agency, r.agency_code, r.all_gov, r.gov_level, r.all_tier, r.tier, r.all_wg, r.workgroup,
-       r.all_pt, r.personnel_type, r.wave, r.n, r.sum_w, r.n_eff, b.n_max, b.n_min
+       r.all_pt, r.personnel_type, r.wave, r.n, r.sum_w, r.n_eff, r.exact_w, r.exact_w2, b.n_max, b.n_min
 FROM respondents AS r
 LEFT JOIN bounds AS b
   ON b.wave = r.wave

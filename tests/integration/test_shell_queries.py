@@ -41,7 +41,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> db.Warehouse:
 
 
 def test_there_are_queries() -> None:
-    assert {"priority_estimates", "report_tables_scores", "data_status_loads", "common_waves"} <= set(QUERIES)
+    assert {"priority_estimates_cube", "report_tables_scores", "data_status_loads", "common_waves"} <= set(
+        QUERIES
+    )
 
 
 @pytest.mark.parametrize("name", QUERIES)

@@ -80,7 +80,9 @@ def test_priority_estimates_from_the_cells_equal_grouping_the_points(wh: db.Ware
             "z": 1.959963984540054,
         }
         cube = wh.query("priority_estimates_cube", **params)
-        pd.testing.assert_frame_equal(cube, wh.query("priority_estimates", **params), check_exact=True)
+        pd.testing.assert_frame_equal(
+            cube, plain(wh, "priority_estimates_points", **params), check_exact=True
+        )
         rows += len(cube)
     assert rows > 20_000  # real cells were compared, not empty frames
 
@@ -90,7 +92,7 @@ def test_priority_groups_from_the_cells_equal_grouping_the_points(wh: db.Warehou
     for sel in selections(wh):
         params = {**sel, "wave": waves(wh)[0]}
         cube = wh.query("priority_groups_cube", **params)
-        pd.testing.assert_frame_equal(cube, wh.query("priority_groups", **params), check_exact=True)
+        pd.testing.assert_frame_equal(cube, plain(wh, "priority_groups_points", **params), check_exact=True)
         rows += len(cube)
     assert rows > 500
 
@@ -165,13 +167,11 @@ def test_the_service_reads_the_cells_unless_several_agencies_are_summed(
         scores = priority.priority_scores(scope, Filters(wave=wave), group_by)
         n = priority.priority_group_n(scope, Filters(wave=wave), group_by)
         cells = priority.priority_group_cells(scope, Filters(wave=wave), group_by)
-        cube = not (scope is two and group_by == "tier")
-        suffix = "_cube" if cube else ""
-        assert [x for x in names if x.startswith("priority_")] == [
-            f"priority_estimates{suffix}",
-            f"priority_groups{suffix}",
-            f"priority_groups{suffix}",
-        ]
+        used = {x for x in names if x.startswith("priority_")}
+        if scope is two and group_by == "tier":  # their agencies' cells added up
+            assert used == {"priority_agency_cells", "priority_agency_groups"}
+        else:
+            assert used == {"priority_estimates_cube", "priority_groups_cube"}
         assert len(scores) and len(n) and len(cells)
     # one of the two agencies chosen: the cells again
     names.clear()
@@ -179,22 +179,89 @@ def test_the_service_reads_the_cells_unless_several_agencies_are_summed(
     assert names[-1] == "priority_estimates_cube"
 
 
-def test_a_cells_query_of_an_older_mart_shape_falls_back_to_the_points() -> None:
-    from dashboard.services import common
+# -- several agencies: their cells added up in the service -------------------------------------
+def _assert_same(ours: pd.DataFrame, points: pd.DataFrame, close: tuple[str, ...] = ()) -> None:
+    """The same frame as grouping the points (columns, dtypes, order, doubles), but for the last
+    bits of the `close` columns (within 1e-12)."""
+    exact = [c for c in points.columns if c not in close]
+    pd.testing.assert_frame_equal(ours[exact], points[exact], check_exact=True)
+    if close:
+        pd.testing.assert_frame_equal(ours[list(close)], points[list(close)], check_exact=False, rtol=1e-12)
 
-    calls: list[str] = []
 
-    def run(name: str, **params: Any) -> pd.DataFrame:
-        calls.append(name)
-        if name.endswith("_cube"):
-            raise db.QueryError(f'query {name}: Binder Error: Referenced column "all_agency" not found')
-        return pd.DataFrame({"x": [params["v"]]})
+SEVERAL = ["C3005", "K0501", "C3018", "M1001"]
 
-    got = common.from_cells(run, "q_cube", "q", "mart_q", v=1)
-    assert calls == ["q_cube", "q"] and got["x"].tolist() == [1]
 
-    def broken(name: str, **params: Any) -> pd.DataFrame:
-        raise db.QueryError(f"query {name}: Conversion Error: something else")
+def test_several_agencies_estimates_add_their_cells_up(
+    wh: db.Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.services import priority
 
-    with pytest.raises(db.QueryError, match="something else"):
-        common.from_cells(broken, "q_cube", "q", "mart_q", v=1)
+    monkeypatch.setattr(db, "_instance", wh)
+    first, second = waves(wh)[:2]
+    rows = 0
+    for i, (group_by, combo) in enumerate(
+        itertools.product(GROUP_BYS[:4] + ("all",), itertools.product(*FILTERS.values()))
+    ):
+        params = {
+            **dict(zip(FILTERS, combo, strict=True)),
+            "group_by": group_by,
+            "agencies": SEVERAL[: 2 + i % 3],
+            "wave": first,
+            "wave_b": second if i % 3 == 0 else None,
+            "groups": None,
+            "weighted": i % 2 == 0,
+            "z": priority.Z95,
+        }
+        ours = priority._summed_estimates(params)
+        _assert_same(ours, plain(wh, "priority_estimates_points", **params))
+        groups = priority._summed_groups(params)
+        _assert_same(groups, plain(wh, "priority_groups_points", **params))
+        rows += len(ours)
+    assert rows > 2_000
+
+
+def test_several_agencies_ai_gap_cells_add_their_cells_up(
+    wh: db.Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.services import ai_gap
+
+    monkeypatch.setattr(ai_gap, "run", wh.query)
+    rows = 0
+    for i, group_by in enumerate(("national", "gov_level", "workgroup", "personnel_type")):
+        for combo in itertools.product(*FILTERS.values()):
+            params = {
+                **dict(zip(FILTERS, combo, strict=True)),
+                "agencies": SEVERAL[: 2 + i % 3],
+                "weighted": sum(x is None for x in combo) % 2 == 0,
+            }
+            ours = ai_gap._summed_priority(params, group_by)
+            points = plain(wh, "ai_gap_priority_points", group_by=group_by, **params)
+            # DuckDB averages the category's scores as DECIMALs: the mean's last bits may differ
+            _assert_same(ours, points, close=("category_mean",))
+            rows += len(ours)
+    assert rows > 1_000
+
+
+def test_a_warehouse_built_by_older_etl_code_is_not_ready(demo_warehouse: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    good = db.Warehouse(demo_warehouse, threads=1)
+    try:
+        assert good.unbound_queries() == {}  # every query binds on a warehouse of this code
+    finally:
+        good.close()
+    old = tmp_path / "old.duckdb"
+    old.write_bytes(demo_warehouse.read_bytes())
+    con = duckdb.connect(str(old))
+    con.execute("DROP TABLE mart_priority_cube_groups")  # as before mart 125 existed
+    con.execute("ALTER TABLE mart_ai_gap_priority_cube DROP COLUMN all_agency")  # 113's older shape
+    con.close()
+    wh = db.Warehouse(old, threads=1)
+    try:
+        unbound = wh.unbound_queries()
+        assert set(unbound) == {"priority_groups_cube", "priority_agency_groups", "ai_gap_priority_cube"}
+        assert "mart_priority_cube_groups" in unbound["priority_groups_cube"]
+        assert "all_agency" in unbound["ai_gap_priority_cube"]
+    finally:
+        wh.close()

@@ -86,9 +86,9 @@ def test_reference_lookups_are_read_once_per_warehouse_file(tmp_path: Path) -> N
         assert list(wh.query("common_waves")["wave"]) == ["2026", "2025"]
         assert reads == ["common_waves", "common_waves"]
         # Only queries that declare themselves lookups are kept; the rest always run on DuckDB.
-        assert db.served_from_memory("common_waves") and not db.served_from_memory("priority_estimates")
+        assert db.served_from_memory("common_waves") and not db.served_from_memory("priority_estimates_cube")
         with pytest.raises(db.QueryError, match="not a reference lookup"):
-            wh.reference("priority_estimates")
+            wh.reference("priority_estimates_cube")
     finally:
         mp.undo()
         wh.close()

@@ -20,12 +20,16 @@ class _FakeWarehouse:
     def __init__(self, version: str | None) -> None:
         self.version = version
         self.calls = 0
+        self.unbound: dict[str, str] = {}
 
     def data_version(self) -> str:
         self.calls += 1
         if self.version is None:
             raise RuntimeError("warehouse file missing at /secret/path.duckdb")
         return self.version
+
+    def unbound_queries(self) -> dict[str, str]:
+        return dict(self.unbound)
 
 
 @pytest.fixture()
@@ -100,6 +104,15 @@ def test_readyz_503_reveals_nothing(fake_db: _FakeWarehouse) -> None:
     assert resp.status_code == 503
     assert resp.get_json() == {"status": "unavailable"}
     assert b"secret" not in resp.data and b"RuntimeError" not in resp.data
+
+
+def test_readyz_503_when_queries_do_not_bind(fake_db: _FakeWarehouse) -> None:
+    # a warehouse whose marts older ETL code built: pages would fail, so it is not ready
+    fake_db.unbound = {"priority_estimates_cube": "Catalog Error: Table mart_priority_cube does not exist"}
+    resp = _app().test_client().get("/readyz")
+    assert resp.status_code == 503
+    assert resp.get_json() == {"status": "unavailable"}
+    assert b"mart_priority_cube" not in resp.data
 
 
 def test_callback_log_has_timing_role_version_and_no_user(

@@ -278,11 +278,6 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 VARIANTS = {
-    "ai_gap_priority": [
-        {"agencies": ["A1", "A2"]},
-        {"agencies": ["A1", "A2"], "group_by": "gov_level", "weighted": False},
-        {"tier": "basic", "agencies": ["A1", "A2"]},
-    ],
     "ai_gap_mention": [
         {},
         {"group_by": "workgroup"},
@@ -296,12 +291,15 @@ VARIANTS = {
         {"group_by": "agency", "gov_level": "central"},
     ],
     "ai_gap_waves": [{}],
-    "priority_estimates": [
+    "priority_agency_cells": [
         {"agencies": ["A1", "A2"]},
-        {"agencies": ["A1", "A2"], "group_by": "workgroup", "weighted": False},
-        {"group_by": "agency", "agencies": ["A1", "A2"], "tier": "basic"},
-        {"agencies": ["A1", "A2"], "wave_b": "2026", "group_by": "gov_level"},
-        {"agencies": ["A1", "A2"], "group_by": "tier", "groups": ["basic"]},
+        {"agencies": ["A1", "A2"], "group_by": "workgroup"},
+        {"agencies": ["A1", "A2"], "wave": None, "group_by": "gov_level", "by_tier": True},
+        {"agencies": ["A1", "A2"], "tier": "basic", "wave_b": "2026"},
+    ],
+    "priority_agency_groups": [
+        {"agencies": ["A1", "A2"]},
+        {"agencies": ["A1", "A2"], "group_by": "personnel_type", "tier": "basic"},
     ],
     "priority_estimates_cube": [
         {},
@@ -310,10 +308,6 @@ VARIANTS = {
         {"wave_b": "2026", "group_by": "gov_level"},
         {"group_by": "tier", "groups": ["basic"]},
         {"agencies": ["A1"], "group_by": "personnel_type", "weighted": False},
-    ],
-    "priority_groups": [
-        {"agencies": ["A1", "A2"]},
-        {"agencies": ["A1", "A2"], "group_by": "workgroup", "tier": "basic"},
     ],
     "priority_groups_cube": [
         {},

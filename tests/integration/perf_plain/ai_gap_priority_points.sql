@@ -1,3 +1,5 @@
+-- Plain form, not served: the query as it grouped the points on every call, before the cells
+-- (etl/sql/113 and 125) answered every selection; the tests compare the served queries with it.
 -- Purpose: mean Borda score and within-category rank of every surveyed competency per wave, tier
 --          and group (own-tier part of the priority survey); the AI-readiness gap bars and the
 --          supply/demand chart keep the AI items (ranks need all items of the category).
@@ -7,8 +9,6 @@
 -- Parameters: $group_by ('national' | 'gov_level' | 'workgroup' | 'personnel_type'),
 --   $gov_level, $agencies (VARCHAR[]; NULL = all), $tier, $workgroup, $personnel_type (NULL = all),
 --   $weighted (TRUE = raked weights, FALSE = one per respondent).
---   The service runs this only for several agencies (agency HR with more than one); every
---   other selection reads ai_gap_priority_cube.sql (the same frame from precomputed cells).
 -- params: {"group_by": "national", "gov_level": null, "agencies": ["C3005", "C3018"], "tier": null, "workgroup": null, "personnel_type": null, "weighted": true}
 WITH cells AS (
     SELECT p.wave, p.tier,

@@ -1,3 +1,5 @@
+-- Plain form, not served: the query as it grouped the points on every call, before the cells
+-- (etl/sql/113 and 125) answered every selection; the tests compare the served queries with it.
 -- Purpose: the competency-priority (Borda) score per group and competency, from each
 --          respondent's own-tier part (part_tier = respondent's tier): N, mean, Kish effective n,
 --          standard error, 95 % interval and competition rank within group and category, with
@@ -15,8 +17,6 @@
 --   $groups (VARCHAR[]: only these groups' rows, NULL = all; each group's figures do not
 --   depend on the others'); $weighted (BOOLEAN: raked weights and Kish n_eff, or plain means with n_eff = n); $z (the
 --   normal quantile of the interval, 1.96 for 95 %).
---   The service runs this only for several agencies not grouped by agency; every other selection
---   reads priority_estimates_cube.sql (the same frame from precomputed cells).
 -- params: {"wave": "2025", "wave_b": null, "gov_level": null, "agencies": ["C3005", "C3018"], "tier": null, "workgroup": null, "personnel_type": null, "group_by": "tier", "groups": null, "weighted": true, "z": 1.959963984540054}
 WITH pts AS (
     SELECT

@@ -1,10 +1,11 @@
+-- Plain form, not served: the query as it grouped the points on every call, before the cells
+-- (etl/sql/113 and 125) answered every selection; the tests compare the served queries with it.
 -- Purpose: the groups of the competency-priority explorer, grouped from the respondents and their
 --          own-tier points on request: per group the respondents (n), their weight sum and Kish
 --          effective n (the N shown next to every figure), and what suppression needs to know
 --          about the heatmap's cells without computing the scores: the largest and the smallest
 --          number of own-tier points of any competency (the `n` of priority_estimates' cells;
---          NULL for a group without points). The service runs this only for several agencies
---          not grouped by agency; every other selection reads priority_groups_cube.sql.
+--          NULL for a group without points).
 -- Grain: one row per grp, ordered by grp (NULL last).
 -- Parameters: $wave; $gov_level, $tier, $workgroup, $personnel_type (NULL = all);
 --   $agencies (VARCHAR[] of agency codes, NULL = all); $group_by (tier | gov_level | workgroup |
