@@ -449,6 +449,7 @@ def _priority_agency_cells(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     r = _agency_resp(t, p, waves)
     keep_tier = bool(p.get("by_tier")) or p.get("group_by") == "tier" or p.get("tier") is not None
     r = r.assign(tier_key=r["tier"] if keep_tier else None)
+    # kind = 'points': own-tier point statistics per agency, group, (tier,) item
     j = r[["wave", "respondent_id", "agency_code", "tier", "tier_key", "weight", "grp"]].merge(
         t["survey_competency_points"],
         left_on=["wave", "respondent_id", "tier"],
@@ -456,25 +457,23 @@ def _priority_agency_cells(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     )
     j = j.drop(columns=["tier"]).rename(columns={"tier_key": "tier"})
     keys = ["wave", "agency_code", "grp", "tier", "category", "competency_code"]
-    out = _point_stats(j, keys).merge(
+    pts = _point_stats(j, keys).merge(
         t["competency"][["competency_code", "ai_related"]], on="competency_code"
     )
-    out["category_order"] = (
-        out["category"].map({"common": 0.0, "technical": 1.0, "management": 2.0}).fillna(9.0)
+    pts["category_order"] = (
+        pts["category"].map({"common": 0.0, "technical": 1.0, "management": 2.0}).fillna(9.0)
     )
-    cols = [*keys[:5], "competency_code", "ai_related", "n", "sum_w", "sum_w2", "sum_wx", "sum_wx2"]
-    return out[[*cols, "sum_x", "sum_x2", "k_min", "k_max", "category_order"]].reset_index(drop=True)
-
-
-@twin("priority_agency_groups")
-def _priority_agency_groups(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
-    r = _agency_resp(t, p, [p["wave"]])
+    # kind = 'respondents': respondents and their weight sums per agency, group (, tier)
+    r = r.drop(columns=["tier"]).rename(columns={"tier_key": "tier"})
     r = r.assign(w1=_units(r["weight"]), w2=_units(r["weight"] * r["weight"]))
-    out = r.groupby(["agency_code", "grp"], as_index=False, dropna=False).agg(
+    resp = r.groupby(keys[:4], as_index=False, dropna=False).agg(
         n=("weight", "size"), sum_w=("w1", "sum"), sum_w2=("w2", "sum")
     )
-    out["sum_w"], out["sum_w2"] = _from_units(out["sum_w"]), _from_units(out["sum_w2"])
-    return out.sort_values(["agency_code", "grp"], na_position="last").reset_index(drop=True)
+    resp["sum_w"], resp["sum_w2"] = _from_units(resp["sum_w"]), _from_units(resp["sum_w2"])
+    resp = resp.assign(ai_related=False, k_min=0, k_max=0)
+    cols = ["kind", *keys, "ai_related", "n", "sum_w", "sum_w2", "sum_wx", "sum_wx2", "sum_x", "sum_x2"]
+    out = pd.concat([pts.assign(kind="points"), resp.assign(kind="respondents")], ignore_index=True)
+    return out[[*cols, "k_min", "k_max", "category_order"]]
 
 
 def _own_tier_points(t: Tables, wave: str) -> pd.DataFrame:
@@ -939,7 +938,7 @@ def frames_equal(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6) -> tuple[
         return False, f"row counts differ: {len(a)} vs {len(b)}"
     if a.empty:
         return True, "both empty"
-    # Exact DECIMAL sums arrive as text from queries/priority_agency_*.sql: compare them as numbers.
+    # Exact DECIMAL sums arrive as text from queries/priority_agency_cells.sql: compare them as numbers.
     a = a.assign(
         **{
             c: pd.to_numeric(a[c])

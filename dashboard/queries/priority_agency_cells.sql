@@ -1,20 +1,26 @@
 -- Purpose: the precomputed cells of several agencies, one agency at a time, with their sums, for
 --          a selection of several agencies that is not grouped by agency (agency HR with more than
---          one agency): the services add the agencies' cells up and compute scores, intervals
---          and ranks from the totals (services.priority, services.ai_gap). Every other selection
---          reads its finished cells (priority_estimates_cube.sql, ai_gap_priority_cube.sql).
--- Grain: one row per (wave, agency_code, grp, tier, category, competency_code); tier is its own
---        dimension only with $by_tier (else it is summed over unless it groups or filters).
--- Source: mart_priority_cube (etl/sql/125_mart_priority_cube.sql).
+--          one agency): the services add the agencies' cells up and compute scores, intervals,
+--          ranks and group N from the totals (services.priority, services.ai_gap). Every other
+--          selection reads its finished cells (priority_estimates_cube.sql,
+--          priority_groups_cube.sql, ai_gap_priority_cube.sql). One round trip returns both
+--          kinds of rows the services need: kind = 'points' (own-tier points per item) and
+--          kind = 'respondents' (per group: respondents and their weight sums; no item).
+-- Grain: one row per (kind, wave, agency_code, grp, tier, category, competency_code); tier is
+--        its own dimension only with $by_tier (else it is summed over unless it groups or
+--        filters); category and competency_code are NULL for respondents.
+-- Source: mart_priority_cube and mart_priority_cube_groups (etl/sql/125_mart_priority_cube.sql).
 --   The weighted sums are the cells' exact DECIMAL sums as text: the service adds them up exactly
 --   and converts the totals as DuckDB's CAST does, so its scores and ranks (ties too) are the
---   doubles that grouping the points gives.
+--   doubles that grouping the points gives. Respondent rows carry FALSE / 0 in the item columns
+--   (ai_related, k_min, k_max), so those keep their types.
 -- Parameters: $wave, $wave_b (NULL $wave = every wave); $agencies (VARCHAR[], required);
 --   $gov_level, $tier, $workgroup, $personnel_type (NULL = all); $group_by (tier | gov_level |
 --   workgroup | personnel_type | all; a value, never SQL text); $by_tier (BOOLEAN: keep tiers
 --   apart, as the AI-gap bars do).
 -- params: {"wave": "2025", "wave_b": null, "agencies": ["C3005", "C3018"], "gov_level": null, "tier": null, "workgroup": null, "personnel_type": null, "group_by": "tier", "by_tier": false}
 SELECT
+    'points' AS kind,
     c.wave,
     c.agency_code,
     CASE $group_by
@@ -50,4 +56,41 @@ WHERE ($wave IS NULL OR c.wave = $wave OR c.wave = $wave_b)
   AND ($workgroup IS NULL OR c.workgroup = $workgroup)
   AND c.all_pt = ($group_by <> 'personnel_type' AND $personnel_type IS NULL)
   AND ($personnel_type IS NULL OR c.personnel_type = $personnel_type)
-ORDER BY c.wave, c.agency_code, grp NULLS LAST, c.tier, c.category_order, c.competency_code;
+UNION ALL
+SELECT
+    'respondents' AS kind,
+    g.wave,
+    g.agency_code,
+    CASE $group_by
+        WHEN 'tier' THEN g.tier
+        WHEN 'gov_level' THEN g.gov_level
+        WHEN 'workgroup' THEN g.workgroup
+        WHEN 'personnel_type' THEN g.personnel_type
+        ELSE 'all'
+    END AS grp,
+    g.tier,
+    NULL AS category,
+    NULL AS competency_code,
+    FALSE AS ai_related,
+    g.n,
+    CAST(g.exact_w AS VARCHAR) AS sum_w,
+    CAST(g.exact_w2 AS VARCHAR) AS sum_w2,
+    NULL AS sum_wx,
+    NULL AS sum_wx2,
+    NULL AS sum_x,
+    NULL AS sum_x2,
+    CAST(0 AS SMALLINT) AS k_min,
+    CAST(0 AS SMALLINT) AS k_max,
+    NULL AS category_order
+FROM mart_priority_cube_groups AS g
+WHERE ($wave IS NULL OR g.wave = $wave OR g.wave = $wave_b)
+  AND NOT g.all_agency
+  AND list_contains($agencies, g.agency_code)
+  AND g.all_gov = ($group_by <> 'gov_level' AND $gov_level IS NULL)
+  AND ($gov_level IS NULL OR g.gov_level = $gov_level)
+  AND g.all_tier = (NOT $by_tier AND $group_by <> 'tier' AND $tier IS NULL)
+  AND ($tier IS NULL OR g.tier = $tier)
+  AND g.all_wg = ($group_by <> 'workgroup' AND $workgroup IS NULL)
+  AND ($workgroup IS NULL OR g.workgroup = $workgroup)
+  AND g.all_pt = ($group_by <> 'personnel_type' AND $personnel_type IS NULL)
+  AND ($personnel_type IS NULL OR g.personnel_type = $personnel_type);

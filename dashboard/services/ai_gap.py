@@ -178,6 +178,7 @@ def _summed_priority(params: dict[str, Any], group_by: str) -> pd.DataFrame:
         group_by="all" if group_by == "national" else group_by,
         by_tier=True,
     )
+    cells = cells[cells["kind"].eq("points").to_numpy()]
     weighted = bool(params.get("weighted", True))
     grp = cells["grp"].fillna("unknown") if group_by == "workgroup" else cells["grp"]
     c = add_up_cells(

@@ -26,7 +26,7 @@ def add_up_cells(
     cells: pd.DataFrame, keys: list[str], exact: list[str], **agg: tuple[str, str]
 ) -> pd.DataFrame:
     """Cells added up per `keys` (NULL keys too, in order of first appearance): the `exact` columns
-    hold DECIMAL sums as text (queries/priority_agency_*.sql) and are added exactly, then rounded
+    hold DECIMAL sums as text (queries/priority_agency_cells.sql) and are added exactly, then rounded
     to the nearest double, as DuckDB's CAST(DECIMAL AS DOUBLE) rounds; the rest by pandas `agg`
     (named aggregations). So totals equal the doubles of summing the underlying rows in SQL."""
     groups = cells.groupby(keys, dropna=False, sort=False)

@@ -104,11 +104,18 @@ def _several_agencies(params: dict[str, Any]) -> bool:
     return agencies is not None and len(agencies) > 1 and params.get("group_by") != "agency"
 
 
+def _agency_cells(params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """queries/priority_agency_cells.sql: each listed agency's point cells and respondent rows."""
+    both = get_warehouse().query("priority_agency_cells", **params, by_tier=False)
+    points = both["kind"].eq("points").to_numpy()
+    return both[points].drop(columns="kind"), both[~points].drop(columns="kind")
+
+
 def _summed_estimates(params: dict[str, Any]) -> pd.DataFrame:
     """priority_estimates_cube's frame for several agencies: their cells (queries/
     priority_agency_cells.sql) added up per group, then `estimates` and competition ranks on the
     totals: the same doubles as grouping the points (exact sums, common.add_up_cells)."""
-    cells = get_warehouse().query("priority_agency_cells", **params, by_tier=False)
+    cells = _agency_cells(params)[0]
     if params.get("groups") is not None:
         cells = cells[cells["grp"].isin(params["groups"])]
     stats = common.add_up_cells(
@@ -192,13 +199,11 @@ def _groups(scope: Scope, filters: Filters, group_by: str, agencies: list[str] |
 
 
 def _summed_groups(params: dict[str, Any]) -> pd.DataFrame:
-    """priority_groups_cube's frame for several agencies: their respondents (queries/
-    priority_agency_groups.sql) and their cells' N (priority_agency_cells.sql) added up."""
-    wh = get_warehouse()
-    resp = wh.query("priority_agency_groups", **params)
+    """priority_groups_cube's frame for several agencies: their respondents and their cells' N
+    (queries/priority_agency_cells.sql) added up."""
+    cells, resp = _agency_cells({**params, "wave_b": None})
     g = common.add_up_cells(resp, ["grp"], exact=["sum_w", "sum_w2"], n=("n", "sum"))
     g["n_eff"] = g["sum_w"] * g["sum_w"] / g["sum_w2"]
-    cells = wh.query("priority_agency_cells", **{**params, "wave_b": None, "by_tier": False})
     per_item = cells.groupby(["grp", "category", "competency_code"], dropna=False)["n"].sum()
     by_grp = per_item.groupby(level="grp", dropna=False)
     bounds = pd.DataFrame({"n_max": by_grp.max(), "n_min": by_grp.min()}).reset_index()

@@ -78,5 +78,6 @@ WINDOW ranking AS (
     PARTITION BY c.all_agency, c.agency_code, c.all_gov, c.gov_level, c.all_wg, c.workgroup, c.all_pt, c.personnel_type,
                  c.wave, c.tier, c.category
 )
-ORDER BY c.all_agency, c.agency_code, c.all_gov, c.gov_level, c.all_wg, c.workgroup, c.all_pt,
+-- the all_* flags first: a selection reads one combination of them (zone maps skip the rest)
+ORDER BY c.all_agency, c.all_gov, c.all_wg, c.all_pt, c.agency_code, c.gov_level, c.workgroup,
          c.personnel_type, c.wave, c.tier, c.category, c.competency_code;

@@ -7,9 +7,8 @@
 --          GROUP BY CUBE). A selection's groups are the cells whose grouping dimension has a
 --          value, whose filtered dimensions have the filter's value and whose other dimensions
 --          are summed over. A selection of several agencies not grouped by agency adds up the
---          agencies' cells (their exact DECIMAL sums: dashboard/queries/priority_agency_cells.sql
---          and priority_agency_groups.sql) and computes scores and ranks from the totals, with
---          the same doubles.
+--          agencies' cells (their exact DECIMAL sums: dashboard/queries/priority_agency_cells.sql)
+--          and computes scores, ranks and group N from the totals, with the same doubles.
 --          Every number is computed as those queries compute it over the points (exact DECIMAL
 --          sums, then the same double arithmetic), weighted (_w) and unweighted (_u), so the
 --          same rows, types and doubles; tests/integration/test_survey_cubes.py checks.
@@ -85,8 +84,9 @@ SELECT
     CAST(CASE category WHEN 'common' THEN 0 WHEN 'technical' THEN 1 WHEN 'management' THEN 2 ELSE 9 END
         AS DOUBLE) AS category_order
 FROM spread
--- one agency's cells together (a selection reads one agency, or every agency's)
-ORDER BY all_agency, agency_code, all_gov, gov_level, all_tier, tier, all_wg, workgroup, all_pt,
+-- A selection reads one combination of the all_* flags (and within it one agency, or all):
+-- those first, so that the scan skips every other row group (DuckDB's zone maps).
+ORDER BY all_agency, all_gov, all_tier, all_wg, all_pt, agency_code, gov_level, tier, workgroup,
          personnel_type, wave, category_order, category, competency_code;
 
 CREATE OR REPLACE TABLE mart_priority_cube_groups AS
@@ -124,5 +124,5 @@ LEFT JOIN bounds AS b
  AND b.all_tier = r.all_tier AND b.tier IS NOT DISTINCT FROM r.tier
  AND b.all_wg = r.all_wg AND b.workgroup IS NOT DISTINCT FROM r.workgroup
  AND b.all_pt = r.all_pt AND b.personnel_type IS NOT DISTINCT FROM r.personnel_type
-ORDER BY r.all_agency, r.agency_code, r.all_gov, r.gov_level, r.all_tier, r.tier, r.all_wg, r.workgroup,
-         r.all_pt, r.personnel_type, r.wave;
+ORDER BY r.all_agency, r.all_gov, r.all_tier, r.all_wg, r.all_pt, r.agency_code, r.gov_level, r.tier,
+         r.workgroup, r.personnel_type, r.wave;

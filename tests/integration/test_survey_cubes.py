@@ -169,7 +169,7 @@ def test_the_service_reads_the_cells_unless_several_agencies_are_summed(
         cells = priority.priority_group_cells(scope, Filters(wave=wave), group_by)
         used = {x for x in names if x.startswith("priority_")}
         if scope is two and group_by == "tier":  # their agencies' cells added up
-            assert used == {"priority_agency_cells", "priority_agency_groups"}
+            assert used == {"priority_agency_cells"}
         else:
             assert used == {"priority_estimates_cube", "priority_groups_cube"}
         assert len(scores) and len(n) and len(cells)
@@ -260,7 +260,7 @@ def test_a_warehouse_built_by_older_etl_code_is_not_ready(demo_warehouse: Path, 
     wh = db.Warehouse(old, threads=1)
     try:
         unbound = wh.unbound_queries()
-        assert set(unbound) == {"priority_groups_cube", "priority_agency_groups", "ai_gap_priority_cube"}
+        assert set(unbound) == {"priority_groups_cube", "priority_agency_cells", "ai_gap_priority_cube"}
         assert "mart_priority_cube_groups" in unbound["priority_groups_cube"]
         assert "all_agency" in unbound["ai_gap_priority_cube"]
     finally:

@@ -296,9 +296,6 @@ VARIANTS = {
         {"agencies": ["A1", "A2"], "group_by": "workgroup"},
         {"agencies": ["A1", "A2"], "wave": None, "group_by": "gov_level", "by_tier": True},
         {"agencies": ["A1", "A2"], "tier": "basic", "wave_b": "2026"},
-    ],
-    "priority_agency_groups": [
-        {"agencies": ["A1", "A2"]},
         {"agencies": ["A1", "A2"], "group_by": "personnel_type", "tier": "basic"},
     ],
     "priority_estimates_cube": [
