@@ -658,7 +658,9 @@ def _download_bars(
     lang, scope = current_lang(), common_svc.current_scope()
     filters, group_by = _state(ids_, values)
     f = common_svc.resolve(scope, filters)  # clamped before the service cache key, as on screen
-    df = svc.priority_scores(scope, f, group_by)
+    # Only the chosen group's scores (with the agency grouping, not every agency's): the same rows
+    # and suppression as the whole frame's (priority_scores_of).
+    df = svc.priority_scores_of(scope, f, group_by, (str(group),))
     part = df[df["grp"].astype(str) == str(group)]
     return _download(heatmap_table(part, group_by, lang), fmt, f, scope, lang)
 
