@@ -94,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         warehouse = Path(result["etl"]["warehouse"])
         _write(args.out, result)  # keep what we have if a later part fails
     parts: list[tuple[str, Any]] = [
-        ("queries", lambda: twins.run_twins(warehouse, repeats=args.query_repeats)),
+        ("queries", lambda: twins.run_twins(warehouse, repeats=args.query_repeats, names=args.queries)),
         (
             "callbacks",
             lambda: callbacks.run_callbacks(
@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-browser", action="store_true", help="skip the headless-Chromium first load")
     p.add_argument("--rounds", type=int, default=0, help="replay rounds per callback request")
     p.add_argument("--query-repeats", type=int, default=7)
+    p.add_argument(
+        "--queries", nargs="*", default=None, help="time only these dashboard queries (default: every one)"
+    )
     p.add_argument("--changes", type=int, default=2, help="values tried per filter control")
     p.add_argument(
         "--skip",

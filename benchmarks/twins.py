@@ -1005,7 +1005,9 @@ def _fallback_params(name: str) -> dict[str, Any]:
     return {}
 
 
-def run_twins(warehouse: Path, repeats: int = 7, threads: int = 2) -> dict[str, Any]:
+def run_twins(
+    warehouse: Path, repeats: int = 7, threads: int = 2, names: list[str] | None = None
+) -> dict[str, Any]:
     """Each dashboard query through the dashboard's Warehouse (as services run it) against its twin."""
     from dashboard.db import Warehouse, query_sql, served_from_memory
 
@@ -1017,6 +1019,8 @@ def run_twins(warehouse: Path, repeats: int = 7, threads: int = 2) -> dict[str, 
     try:
         runs = []
         for path in sorted(QUERY_DIR.glob("*.sql")):
+            if names and path.stem not in names:
+                continue
             base = query_params(query_sql(path.stem)) or _fallback_params(path.stem)
             runs.append((path.stem, path.stem, base))
             for extra in BENCH_VARIANTS.get(path.stem, []):

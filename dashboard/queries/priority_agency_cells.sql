@@ -9,7 +9,8 @@
 -- Grain: one row per (kind, wave, agency_code, grp, tier, category, competency_code); tier is
 --        its own dimension only with $by_tier (else it is summed over unless it groups or
 --        filters); category and competency_code are NULL for respondents.
--- Source: mart_priority_cube and mart_priority_cube_groups (etl/sql/125_mart_priority_cube.sql).
+-- Source: mart_priority_agency_cells (etl/sql/125_mart_priority_cube.sql: the agency rows of
+--   mart_priority_cube and mart_priority_cube_groups in one table, so one scan).
 --   The weighted sums are the cells' exact DECIMAL sums as text: the service adds them up exactly
 --   and converts the totals as DuckDB's CAST does, so its scores and ranks (ties too) are the
 --   doubles that grouping the points gives. Respondent rows carry FALSE / 0 in the item columns
@@ -20,7 +21,7 @@
 --   apart, as the AI-gap bars do).
 -- params: {"wave": "2025", "wave_b": null, "agencies": ["C3005", "C3018"], "gov_level": null, "tier": null, "workgroup": null, "personnel_type": null, "group_by": "tier", "by_tier": false}
 SELECT
-    'points' AS kind,
+    c.kind,
     c.wave,
     c.agency_code,
     CASE $group_by
@@ -44,9 +45,8 @@ SELECT
     c.k_min,
     c.k_max,
     c.category_order
-FROM mart_priority_cube AS c
+FROM mart_priority_agency_cells AS c
 WHERE ($wave IS NULL OR c.wave = $wave OR c.wave = $wave_b)
-  AND NOT c.all_agency
   AND list_contains($agencies, c.agency_code)
   AND c.all_gov = ($group_by <> 'gov_level' AND $gov_level IS NULL)
   AND ($gov_level IS NULL OR c.gov_level = $gov_level)
@@ -55,42 +55,4 @@ WHERE ($wave IS NULL OR c.wave = $wave OR c.wave = $wave_b)
   AND c.all_wg = ($group_by <> 'workgroup' AND $workgroup IS NULL)
   AND ($workgroup IS NULL OR c.workgroup = $workgroup)
   AND c.all_pt = ($group_by <> 'personnel_type' AND $personnel_type IS NULL)
-  AND ($personnel_type IS NULL OR c.personnel_type = $personnel_type)
-UNION ALL
-SELECT
-    'respondents' AS kind,
-    g.wave,
-    g.agency_code,
-    CASE $group_by
-        WHEN 'tier' THEN g.tier
-        WHEN 'gov_level' THEN g.gov_level
-        WHEN 'workgroup' THEN g.workgroup
-        WHEN 'personnel_type' THEN g.personnel_type
-        ELSE 'all'
-    END AS grp,
-    g.tier,
-    NULL AS category,
-    NULL AS competency_code,
-    FALSE AS ai_related,
-    g.n,
-    CAST(g.exact_w AS VARCHAR) AS sum_w,
-    CAST(g.exact_w2 AS VARCHAR) AS sum_w2,
-    NULL AS sum_wx,
-    NULL AS sum_wx2,
-    NULL AS sum_x,
-    NULL AS sum_x2,
-    CAST(0 AS SMALLINT) AS k_min,
-    CAST(0 AS SMALLINT) AS k_max,
-    NULL AS category_order
-FROM mart_priority_cube_groups AS g
-WHERE ($wave IS NULL OR g.wave = $wave OR g.wave = $wave_b)
-  AND NOT g.all_agency
-  AND list_contains($agencies, g.agency_code)
-  AND g.all_gov = ($group_by <> 'gov_level' AND $gov_level IS NULL)
-  AND ($gov_level IS NULL OR g.gov_level = $gov_level)
-  AND g.all_tier = (NOT $by_tier AND $group_by <> 'tier' AND $tier IS NULL)
-  AND ($tier IS NULL OR g.tier = $tier)
-  AND g.all_wg = ($group_by <> 'workgroup' AND $workgroup IS NULL)
-  AND ($workgroup IS NULL OR g.workgroup = $workgroup)
-  AND g.all_pt = ($group_by <> 'personnel_type' AND $personnel_type IS NULL)
-  AND ($personnel_type IS NULL OR g.personnel_type = $personnel_type);
+  AND ($personnel_type IS NULL OR c.personnel_type = $personnel_type);

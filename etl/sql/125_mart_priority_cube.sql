@@ -126,3 +126,27 @@ LEFT JOIN bounds AS b
  AND b.all_pt = r.all_pt AND b.personnel_type IS NOT DISTINCT FROM r.personnel_type
 ORDER BY r.all_agency, r.all_gov, r.all_tier, r.all_wg, r.all_pt, r.agency_code, r.gov_level, r.tier,
          r.workgroup, r.personnel_type, r.wave;
+
+-- Purpose (mart_priority_agency_cells): every agency's cells of both tables above, for a
+--          selection of several agencies not grouped by agency (agency HR with more than one):
+--          dashboard/queries/priority_agency_cells.sql returns the listed agencies' rows in one
+--          scan, and the services add their exact sums up.
+-- Grain: one row per kind x cell x wave (x item for kind = 'points'): kind = 'points' (own-tier
+--        point statistics per item, from mart_priority_cube) or 'respondents' (respondents and
+--        their exact weight sums, from mart_priority_cube_groups; no item, and FALSE / 0 in the
+--        item columns ai_related, k_min, k_max so that those keep their types).
+CREATE OR REPLACE TABLE mart_priority_agency_cells AS
+SELECT 'points' AS kind, all_gov, gov_level, all_tier, tier, all_wg, workgroup, all_pt, personnel_type,
+       agency_code, wave, category, competency_code, ai_related, n, exact_w, exact_w2, exact_wx,
+       exact_wx2, sum_x, sum_x2, k_min, k_max, category_order
+FROM mart_priority_cube
+WHERE NOT all_agency
+UNION ALL
+SELECT 'respondents' AS kind, all_gov, gov_level, all_tier, tier, all_wg, workgroup, all_pt,
+       personnel_type, agency_code, wave, NULL, NULL, FALSE, n, exact_w, exact_w2, NULL, NULL, NULL,
+       NULL, CAST(0 AS SMALLINT), CAST(0 AS SMALLINT), NULL
+FROM mart_priority_cube_groups
+WHERE NOT all_agency
+-- the all_* flags first, as the tables above: a selection reads one combination of them
+ORDER BY all_gov, all_tier, all_wg, all_pt, agency_code, gov_level, tier, workgroup, personnel_type,
+         wave, kind, category_order, competency_code;

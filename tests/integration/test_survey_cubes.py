@@ -255,6 +255,7 @@ def test_a_warehouse_built_by_older_etl_code_is_not_ready(demo_warehouse: Path, 
     old.write_bytes(demo_warehouse.read_bytes())
     con = duckdb.connect(str(old))
     con.execute("DROP TABLE mart_priority_cube_groups")  # as before mart 125 existed
+    con.execute("DROP TABLE mart_priority_agency_cells")
     con.execute("ALTER TABLE mart_ai_gap_priority_cube DROP COLUMN all_agency")  # 113's older shape
     con.close()
     wh = db.Warehouse(old, threads=1)
