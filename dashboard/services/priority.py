@@ -183,9 +183,10 @@ _GROUP_COLS = ["grp", "n", "sum_w", "n_eff", "n_max", "n_min"]
 
 @service_cache
 def _groups(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
-    """queries/priority_groups(_cube).sql: per group the respondents (n, weight sum, Kish n_eff)
-    and the largest and smallest cell N of its heatmap row; unsuppressed (callers suppress), read
-    by both priority_group_n and the group cells.
+    """queries/priority_groups_cube.sql (several agencies: their cells added up, _summed_groups):
+    per group the respondents (n, weight sum, Kish n_eff) and the largest and smallest cell N of
+    its heatmap row; unsuppressed (callers suppress), shared by priority_group_n and the group
+    cells (both pass resolved filters, so one cache entry serves both).
 
     Columns: grp, n, sum_w, n_eff, n_max, n_min (NULL without points); one row per group."""
     f = common.resolve(scope, filters)
@@ -214,7 +215,7 @@ def _summed_groups(params: dict[str, Any]) -> pd.DataFrame:
 def _cells(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
     """Per group with points two rows, its largest then its smallest cell N (what suppression of
     the heatmap decides on), suppressed as the scores are."""
-    g = _groups(scope, filters, group_by, agencies)
+    g = _groups(scope, common.resolve(scope, filters), group_by, agencies)
     g = g[g["n_max"].notna()]
     grp = g["grp"].tolist()
     df = pd.DataFrame(
