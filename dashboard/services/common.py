@@ -105,13 +105,14 @@ def suppress(
 
 def waves(scope: Scope) -> pd.DataFrame:
     """Survey waves, newest first (the same for every viewer). Every callback resolves its filters
-    against them, so they are read once per warehouse file (Warehouse.reference), not per request."""
+    against them, so they are read once per warehouse file (a lookup served from memory by
+    Warehouse.query), not per request."""
     return get_warehouse().query("common_waves")
 
 
 def agencies(scope: Scope) -> pd.DataFrame:
     """Agencies the viewer may choose: all for national roles, their own for agency HR (read once
-    per warehouse file and agency set, Warehouse.reference)."""
+    per warehouse file and agency set: a lookup served from memory by Warehouse.query)."""
     codes = None if scope.agencies is None else sorted(scope.agencies)
     return get_warehouse().query("common_agencies", agencies=codes)
 
