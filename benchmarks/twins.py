@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import statistics
 import time
 from collections.abc import Callable
@@ -15,8 +14,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from dashboard.db import header_params
+
 QUERY_DIR = Path(__file__).resolve().parents[1] / "dashboard" / "queries"
-_PARAMS_RE = re.compile(r"^--\s*params:\s*(\{.*\})\s*$", re.MULTILINE)
 
 
 class Tables:
@@ -48,8 +48,7 @@ def twin(name: str) -> Callable[[Twin], Twin]:
 
 def query_params(sql: str) -> dict[str, Any]:
     """The default parameters a query documents in its `-- params: {...}` header line."""
-    m = _PARAMS_RE.search(sql)
-    return json.loads(m.group(1)) if m else {}
+    return header_params(sql)
 
 
 # ---------------------------------------------------------------- shared filters
@@ -103,7 +102,9 @@ def _survey_resp(t: Tables, p: dict[str, Any], groups: dict[str, str]) -> pd.Dat
     return r[["wave", "respondent_id", "tier", "group_code", "w"]]
 
 
+@twin("ai_gap_priority_cube")
 def _ai_gap_priority(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    """ai_gap_priority_cube's cells grouped from the points, as the query would without the mart."""
     groups = {"gov_level": "gov_level", "workgroup": "workgroup", "personnel_type": "personnel_type"}
     r = _survey_resp(t, p, groups)
     pts = t["survey_competency_points"]
@@ -138,12 +139,6 @@ def _ai_gap_priority(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
         "category_mean",
     ]
     return c[cols].sort_values([*keys[:4], "rank", "competency_code"]).reset_index(drop=True)
-
-
-@twin("ai_gap_priority_cube")
-def _ai_gap_priority_cube(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
-    """The precomputed cube answers ai_gap_priority for all agencies or one."""
-    return _ai_gap_priority(t, {"agencies": None, **p})
 
 
 @twin("ai_gap_mention")
@@ -360,7 +355,9 @@ def _priority_points(t: Tables, p: dict[str, Any], waves: list[str]) -> pd.DataF
     return pd.concat(parts, ignore_index=True)
 
 
+@twin("priority_estimates_cube")
 def _priority_estimates(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    """priority_estimates_cube's estimates grouped from the points, without the mart."""
     waves = [p["wave"]] + ([p["wave_b"]] if p.get("wave_b") not in (None, p["wave"]) else [])
     j = _priority_points(t, p, waves)
     if p.get("groups") is not None:
@@ -402,7 +399,9 @@ def _priority_estimates(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     return c[cols].reset_index(drop=True)
 
 
+@twin("priority_groups_cube")
 def _priority_groups(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
+    """priority_groups_cube's groups from the respondents and their points, without the mart."""
     r = _priority_resp(t, p)
     r = r.assign(w1=_units(r["weight"]), w2=_units(r["weight"] * r["weight"]))
     out = r.groupby("grp", as_index=False, dropna=False).agg(
@@ -417,18 +416,6 @@ def _priority_groups(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
     out = out.merge(bounds, on="grp", how="left")
     cols = ["grp", "n", "sum_w", "n_eff", "n_max", "n_min"]
     return out[cols].sort_values("grp", na_position="last").reset_index(drop=True)
-
-
-@twin("priority_groups_cube")
-def _priority_groups_cube(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
-    """The precomputed cells answer priority_groups for all agencies, one, or grouped by agency."""
-    return _priority_groups(t, p)
-
-
-@twin("priority_estimates_cube")
-def _priority_estimates_cube(t: Tables, p: dict[str, Any]) -> pd.DataFrame:
-    """The precomputed cells answer priority_estimates for all agencies, one, or grouped by agency."""
-    return _priority_estimates(t, p)
 
 
 def _agency_resp(t: Tables, p: dict[str, Any], waves: list[str]) -> pd.DataFrame:

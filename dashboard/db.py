@@ -19,6 +19,7 @@ _NAME_RE = re.compile(r"^[a-z0-9_]+$")
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 # A query whose header has this line is a reference lookup, served from memory (Warehouse.query).
 _SERVED_FROM_MEMORY_RE = re.compile(r"^--\s*Served:\s*from memory\b", re.MULTILINE)
+_HEADER_PARAMS_RE = re.compile(r"^--\s*params:\s*(\{.*\})\s*$", re.MULTILINE)
 
 
 class WarehouseError(RuntimeError):
@@ -51,11 +52,16 @@ def query_params(name: str) -> frozenset[str]:
     return frozenset(_PARAM_RE.findall(body))
 
 
+def header_params(sql: str) -> dict[str, Any]:
+    """The test values a query's SQL declares in its `-- params: {json}` header line ({} without)."""
+    m = _HEADER_PARAMS_RE.search(sql)
+    return json.loads(m.group(1)) if m else {}
+
+
 @cache
 def declared_params(name: str) -> dict[str, Any]:
-    """The test values a query declares in its header (`-- params: {json}`), for checks."""
-    m = re.search(r"^--\s*params:\s*(\{.*\})\s*$", query_sql(name), re.MULTILINE)
-    return json.loads(m.group(1)) if m else {}
+    """The test values dashboard/queries/<name>.sql declares (header_params), for checks."""
+    return header_params(query_sql(name))
 
 
 def query_names() -> list[str]:
