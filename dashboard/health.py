@@ -32,11 +32,12 @@ def readiness() -> tuple[bool, str | None]:
         log.warning("readiness check failed: %s", type(exc).__name__)
         return False, None
     if unbound:
-        name, error = next(iter(sorted(unbound.items())))
+        name, error = min(unbound.items())
         log.warning(
-            "warehouse not ready: %d queries do not bind (run `python -m etl load` or a build with "
-            "this code to rebuild its marts); first: %s",
+            "warehouse not ready: %d queries do not bind (rebuild the warehouse with this release: "
+            "`python -m etl build`, docs/operations.md); first %s: %s",
             len(unbound),
+            name,
             error[:300],
         )
         return False, None

@@ -57,9 +57,9 @@ def estimates(stats: pd.DataFrame, weighted: bool) -> pd.DataFrame:
     return out
 
 
-def _with_rank(df: pd.DataFrame) -> pd.DataFrame:
+def _with_rank(df: pd.DataFrame, within: tuple[str, ...] = ("grp", "category")) -> pd.DataFrame:
     # Competition ranking ("1, 2, 2, 4") within group and category, as in Tables 19-22.
-    df["rank"] = df.groupby(["grp", "category"])["score"].rank(method="min", ascending=False)
+    df["rank"] = df.groupby(list(within))["score"].rank(method="min", ascending=False)
     return df
 
 
@@ -74,8 +74,8 @@ def _estimates(
     wave_b: str | None = None,
     groups: list[str] | None = None,
 ) -> pd.DataFrame:
-    """queries/priority_estimates.sql for resolved filters `f` (and a second wave alongside;
-    only some groups' rows)."""
+    """queries/priority_estimates_cube.sql for resolved filters `f` (and a second wave alongside;
+    only some groups' rows); several agencies add their cells up (_summed_estimates)."""
     params = f.sql_params(scope)
     params.update(
         agencies=agencies,
@@ -130,8 +130,7 @@ def _summed_estimates(params: dict[str, Any]) -> pd.DataFrame:
         k_max=("k_max", "max"),
         category_order=("category_order", "first"),
     )
-    out = estimates(stats, bool(params.get("weighted", True)))
-    out["rank"] = out.groupby(["wave", "grp", "category"])["score"].rank(method="min", ascending=False)
+    out = _with_rank(estimates(stats, bool(params.get("weighted", True))), ("wave", "grp", "category"))
     out = out.sort_values(
         ["wave", "grp", "category_order", "rank", "competency_code"], na_position="last", kind="stable"
     )
@@ -139,9 +138,10 @@ def _summed_estimates(params: dict[str, Any]) -> pd.DataFrame:
 
 
 def _scores(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | None) -> pd.DataFrame:
-    """Scores, intervals, ranks and AI flags of one query: queries/priority_estimates.sql computes
-    from the sufficient statistics (those of queries/priority_scores.sql) what `estimates` and
-    `_with_rank` compute in pandas, with the same double arithmetic; ordered for display."""
+    """Scores, intervals, ranks and AI flags of one query: queries/priority_estimates_cube.sql
+    reads what `estimates` and `_with_rank` compute in pandas from the sufficient statistics (the
+    test reference tests/integration/perf_plain/priority_scores.sql), with the same double
+    arithmetic; ordered for display."""
     f = common.resolve(scope, filters)
     if f.wave is None:
         return pd.DataFrame(columns=[*_EMPTY_COLS, "category_order"])
@@ -233,7 +233,7 @@ def _cells(scope: Scope, filters: Filters, group_by: str, agencies: list[str] | 
 @service_cache
 def priority_group_cells(scope: Scope, filters: Filters, group_by: str = "tier") -> pd.DataFrame:
     """The groups of priority_scores with what suppression decides on (per group the largest and
-    the smallest cell N: queries/priority_groups.sql), suppressed as the scores are, hence the
+    the smallest cell N: queries/priority_groups_cube.sql), suppressed as the scores are, hence the
     same hidden groups and the same largest visible N, without computing the scores: what the
     page needs to list the groups the heatmap shows.
 

@@ -27,15 +27,16 @@ FROM mart_ai_gap_points
 GROUP BY wave, respondent_id
 ORDER BY wave, respondent_id;
 
--- Purpose: the cells of dashboard/queries/ai_gap_priority.sql for every selection of all agencies
+-- Purpose: the AI-gap priority cells (mart_ai_gap_points grouped as
+--          tests/integration/perf_plain/ai_gap_priority_points.sql groups it) for every selection of all agencies
 --          or of one agency, precomputed: one cell per wave x tier x item for each combination of
 --          agency, gov_level, work group and personnel type, each either one value or all of them
 --          (all_* = TRUE: the dimension summed over; GROUP BY CUBE). Sums, scores, ranks and
 --          category means are computed exactly as the query computes them (exact DECIMAL sums, so
 --          the same doubles), weighted (_w) and unweighted (_u), for the query
 --          dashboard/queries/ai_gap_priority_cube.sql to pick without scanning the points. A
---          selection of several agencies (agency HR with more than one) still runs
---          ai_gap_priority.sql on the points: ranks cannot be summed over agencies.
+--          selection of several agencies (agency HR with more than one) adds their cells up in the
+--          service (mart_priority_agency_cells, etl/sql/125): ranks cannot be summed over agencies.
 -- Grain: one row per all_agency x agency_code x all_gov x gov_level x all_wg x workgroup x all_pt x personnel_type x wave x
 --        tier x category x competency_code (workgroup NULL counts as 'unknown', as the query's
 --        group_code; a workgroup filter never names 'unknown').

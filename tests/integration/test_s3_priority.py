@@ -28,7 +28,7 @@ from tests.markup import is_markup, markup_texts, tables_in
 PLANNER = Scope(role="planner", user="p", agencies=None)
 UNSUPPRESSED = Scope(role="planner", user="p", agencies=None, unsuppressed=True)
 # The sufficient statistics the service once turned into estimates in pandas: the reference that
-# priority_estimates.sql (and the cube that answers most selections) must equal bit for bit.
+# priority_estimates_cube.sql (and several agencies' cells added up) must equal bit for bit.
 PRIORITY_SCORES_SQL = Path(__file__).resolve().parent / "perf_plain" / "priority_scores.sql"
 FIELDS = ("wave", "gov_level", "agency", "tier", "workgroup", "personnel_type", "weighted", "group_by")
 
